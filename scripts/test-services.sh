@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# Installs (when missing) and starts the real services the test suite needs: Docker Engine,
+# PostgreSQL, Redis, nginx and Chromium. Idempotent and quick when everything is already there.
+#   scripts/test-services.sh up     start what is missing, write .test-services/env
+#   scripts/test-services.sh down   stop only what `up` started
+# In CI (CI=true) a service that cannot be started fails the run instead of being skipped.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+STATE=.test-services
+mkdir -p "$STATE"
+STATE=$(cd "$STATE" && pwd)
+PG_PORT=${PORTHOLE_TEST_PG_PORT:-55432}
+REDIS_PORT=${PORTHOLE_TEST_REDIS_PORT:-56379}
+
+log() { printf '[test-services] %s\n' "$*" >&2; }
+die() { log "FATAL: $*"; exit 1; }
+
+need_pkgs=()
+have() { command -v "$1" >/dev/null 2>&1 || [ -x "$1" ]; }
+pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1; }
+
+ensure_packages() {
+  have dockerd || need_pkgs+=(docker.io)
+  [ -n "$(pg_bin)" ] || need_pkgs+=(postgresql)
+  have redis-server || need_pkgs+=(redis-server)
+  have nginx || have /usr/sbin/nginx || need_pkgs+=(nginx)
+  have chromium || need_pkgs+=(chromium)
+  have debootstrap || have /usr/sbin/debootstrap || need_pkgs+=(debootstrap)
+  have busybox || need_pkgs+=(busybox-static)
+  have docker-registry || need_pkgs+=(docker-registry)
+  have ip || have /usr/sbin/ip || need_pkgs+=(iproute2)
+  have openssl || need_pkgs+=(openssl)
+  if [ ${#need_pkgs[@]} -gt 0 ]; then
+    log "installing: ${need_pkgs[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -q >"$STATE/apt.log" 2>&1 || die "apt-get update failed (see $STATE/apt.log)"
+    apt-get install -y -q --no-install-recommends "${need_pkgs[@]}" >>"$STATE/apt.log" 2>&1 \
+      || die "apt-get install ${need_pkgs[*]} failed (see $STATE/apt.log)"
+  fi
+  # The Debian docker.io package ships no client on some layouts; the engine API is all we use.
+}
+
+docker_ok() { curl -sf --unix-socket /var/run/docker.sock http://localhost/_ping >/dev/null 2>&1; }
+
+start_docker() {
+  if docker_ok; then log "dockerd: already running"; return; fi
+  log "dockerd: starting"
+  (setsid dockerd >"$STATE/dockerd.log" 2>&1 & echo $! >"$STATE/dockerd.pid")
+  for _ in $(seq 1 60); do docker_ok && { log "dockerd: up"; return; }; sleep 0.5; done
+  die "dockerd did not answer within 30 s (see $STATE/dockerd.log)"
+}
+
+pg_ok() { "$(pg_bin)/pg_isready" -q -h 127.0.0.1 -p "$PG_PORT" >/dev/null 2>&1; }
+
+start_postgres() {
+  if pg_ok; then log "postgres: already running on $PG_PORT"; return; fi
+  local bin data
+  bin=$(pg_bin); data="$STATE/pg"
+  id postgres >/dev/null 2>&1 || useradd --system --no-create-home postgres
+  if [ ! -f "$data/PG_VERSION" ]; then
+    rm -rf "$data"; mkdir -p "$data"; chown postgres "$data"
+    runuser -u postgres -- "$bin/initdb" -D "$data" -U postgres --auth=trust -E UTF8 >"$STATE/pg-init.log" 2>&1 \
+      || die "initdb failed (see $STATE/pg-init.log)"
+  fi
+  rm -f "$data/postmaster.pid"
+  log "postgres: starting on 127.0.0.1:$PG_PORT"
+  runuser -u postgres -- "$bin/pg_ctl" -D "$data" -l "$STATE/pg.log" -w -t 30 \
+    -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -c unix_socket_directories=/tmp -c max_connections=400 -c fsync=off" start >/dev/null \
+    || die "postgres did not start (see $STATE/pg.log)"
+  touch "$STATE/pg.started"
+}
+
+redis_ok() { redis-cli -p "$REDIS_PORT" ping 2>/dev/null | grep -q PONG; }
+
+start_redis() {
+  if redis_ok; then log "redis: already running on $REDIS_PORT"; return; fi
+  log "redis: starting on 127.0.0.1:$REDIS_PORT"
+  redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --save '' --appendonly no --daemonize yes \
+    --pidfile "$STATE/redis.pid" --logfile "$STATE/redis.log" >/dev/null
+  for _ in $(seq 1 40); do redis_ok && { touch "$STATE/redis.started"; return; }; sleep 0.25; done
+  die "redis did not start (see $STATE/redis.log)"
+}
+
+check_tools() {
+  have /usr/bin/chromium || die "chromium missing"
+  have nginx || have /usr/sbin/nginx || die "nginx missing"
+}
+
+up() {
+  ensure_packages
+  start_docker
+  start_postgres
+  start_redis
+  check_tools
+  cat >"$STATE/env" <<ENV
+export PORTHOLE_TEST_SERVICES=1
+export TEST_DATABASE_URL=postgres://postgres@127.0.0.1:$PG_PORT/postgres
+export TEST_REDIS_URL=redis://127.0.0.1:$REDIS_PORT
+export DOCKER_SOCKET=/var/run/docker.sock
+export CHROMIUM_PATH=/usr/bin/chromium
+export NGINX_BIN=$(command -v nginx || echo /usr/sbin/nginx)
+ENV
+  log "services ready"
+}
+
+down() {
+  if [ -f "$STATE/redis.started" ]; then
+    log "redis: stopping"; redis-cli -p "$REDIS_PORT" shutdown nosave >/dev/null 2>&1 || true; rm -f "$STATE/redis.started"
+  fi
+  if [ -f "$STATE/pg.started" ]; then
+    log "postgres: stopping"; runuser -u postgres -- "$(pg_bin)/pg_ctl" -D "$STATE/pg" -m fast stop >/dev/null 2>&1 || true
+    rm -f "$STATE/pg.started"
+  fi
+  if [ -f "$STATE/dockerd.pid" ]; then
+    log "dockerd: stopping"; kill "$(cat "$STATE/dockerd.pid")" 2>/dev/null || true
+    for _ in $(seq 1 40); do docker_ok || break; sleep 0.25; done
+    rm -f "$STATE/dockerd.pid"
+  fi
+}
+
+case "${1:-up}" in
+  up) up ;;
+  down) down ;;
+  *) die "usage: $0 up|down" ;;
+esac
