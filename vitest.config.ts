@@ -23,7 +23,11 @@ export default defineConfig({
         resolve: { alias },
         test: {
           name: 'integration',
-          include: ['packages/*/src/**/*.itest.ts', 'test/integration/**/*.itest.ts', 'images/test/**/*.itest.ts'],
+          include: [
+            'packages/*/src/**/*.itest.ts',
+            'test/integration/**/*.itest.ts',
+            'images/test/**/*.itest.ts',
+          ],
           testTimeout: 120_000,
           hookTimeout: 300_000,
         },
