@@ -55,18 +55,19 @@ pg_ok() { "$(pg_bin)/pg_isready" -q -h 127.0.0.1 -p "$PG_PORT" >/dev/null 2>&1; 
 start_postgres() {
   if pg_ok; then log "postgres: already running on $PG_PORT"; return; fi
   local bin data
-  bin=$(pg_bin); data="$STATE/pg"
+  # Outside the checkout: the postgres user must be able to reach it whatever the clone's permissions.
+  bin=$(pg_bin); data=/var/lib/porthole-test/pg
   id postgres >/dev/null 2>&1 || useradd --system --no-create-home postgres
   if [ ! -f "$data/PG_VERSION" ]; then
-    rm -rf "$data"; mkdir -p "$data"; chown postgres "$data"
+    rm -rf "$data"; mkdir -p "$data"; chown postgres /var/lib/porthole-test "$data"
     runuser -u postgres -- "$bin/initdb" -D "$data" -U postgres --auth=trust -E UTF8 >"$STATE/pg-init.log" 2>&1 \
       || die "initdb failed (see $STATE/pg-init.log)"
   fi
   rm -f "$data/postmaster.pid"
   log "postgres: starting on 127.0.0.1:$PG_PORT"
-  runuser -u postgres -- "$bin/pg_ctl" -D "$data" -l "$STATE/pg.log" -w -t 30 \
+  runuser -u postgres -- "$bin/pg_ctl" -D "$data" -l /var/lib/porthole-test/pg.log -w -t 30 \
     -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -c unix_socket_directories=/tmp -c max_connections=400 -c fsync=off" start >/dev/null \
-    || die "postgres did not start (see $STATE/pg.log)"
+    || die "postgres did not start (see /var/lib/porthole-test/pg.log)"
   touch "$STATE/pg.started"
 }
 
@@ -108,7 +109,7 @@ down() {
     log "redis: stopping"; redis-cli -p "$REDIS_PORT" shutdown nosave >/dev/null 2>&1 || true; rm -f "$STATE/redis.started"
   fi
   if [ -f "$STATE/pg.started" ]; then
-    log "postgres: stopping"; runuser -u postgres -- "$(pg_bin)/pg_ctl" -D "$STATE/pg" -m fast stop >/dev/null 2>&1 || true
+    log "postgres: stopping"; runuser -u postgres -- "$(pg_bin)/pg_ctl" -D /var/lib/porthole-test/pg -m fast stop >/dev/null 2>&1 || true
     rm -f "$STATE/pg.started"
   fi
   if [ -f "$STATE/dockerd.pid" ]; then
