@@ -1,1 +1,3 @@
-export {};
+export * from './auth.js';
+export * from './errors.js';
+export * from './system.js';

@@ -1,6 +1,31 @@
-export const summary = 'migrate';
+import { resolve } from 'node:path';
+import { migrateToLatest, openConfiguredDatabase } from '@porthole/server';
+import { commonOptions } from '../config/server-options.js';
+import { createLogger } from '../logger.js';
+import { runCommand } from '../run-command.js';
 
-export async function run(_argv: string[]): Promise<number> {
-  process.stderr.write('porthole migrate: arrives with its issue\n');
-  return 1;
+export const summary = 'apply database migrations and exit';
+
+export function run(argv: string[]): Promise<number> {
+  return runCommand('migrate', 'Usage: porthole migrate [options]', commonOptions, argv, async (values) => {
+    const logger = createLogger(values['log-level'] as string);
+    const db = await openConfiguredDatabase(
+      {
+        databaseUrl: values['database-url'] as string | undefined,
+        dataDir: resolve(values['data-dir'] as string),
+        share: true,
+        poolSize: 2,
+      },
+      logger,
+    );
+    try {
+      const { applied } = await migrateToLatest(db.db);
+      process.stdout.write(
+        applied.length > 0 ? `applied: ${applied.join(', ')}\n` : 'database is up to date\n',
+      );
+      return 0;
+    } finally {
+      await db.close();
+    }
+  });
 }

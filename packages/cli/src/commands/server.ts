@@ -1,6 +1,18 @@
-export const summary = 'server';
+import { startServer } from '@porthole/server';
+import { serverOptions, toServerConfig } from '../config/server-options.js';
+import { createLogger } from '../logger.js';
+import { runCommand } from '../run-command.js';
+import { untilSignal } from '../signals.js';
 
-export async function run(_argv: string[]): Promise<number> {
-  process.stderr.write('porthole server: arrives with its issue\n');
-  return 1;
+export const summary = 'run the API server and manager (with the embedded proxy)';
+
+export function run(argv: string[]): Promise<number> {
+  return runCommand('server', 'Usage: porthole server [options]', serverOptions, argv, async (values) => {
+    const config = toServerConfig(values, process.env);
+    const logger = createLogger(values['log-level'] as string);
+    const server = await startServer(config, logger);
+    await untilSignal(logger);
+    await server.close();
+    return 0;
+  });
 }

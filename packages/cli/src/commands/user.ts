@@ -1,6 +1,74 @@
-export const summary = 'user';
+import { resolve } from 'node:path';
+import { argon2Hasher, openConfiguredDatabase, prepareDatabase, UserAdminService } from '@porthole/server';
+import { ConfigError, type OptionSpec } from '../config/options.js';
+import { commonOptions } from '../config/server-options.js';
+import { createLogger } from '../logger.js';
+import { runCommand } from '../run-command.js';
 
-export async function run(_argv: string[]): Promise<number> {
-  process.stderr.write('porthole user: arrives with its issue\n');
-  return 1;
+export const summary = 'create users and reset passwords';
+
+const specs: OptionSpec[] = [
+  { flag: 'email', type: 'string', description: 'the user name (an email address)' },
+  {
+    flag: 'password',
+    env: 'PORTHOLE_USER_PASSWORD',
+    type: 'string',
+    description: 'the password (at least 8 characters)',
+  },
+  {
+    flag: 'admin',
+    type: 'boolean',
+    default: 'false',
+    description: 'with create: make the user an administrator',
+  },
+  ...commonOptions,
+];
+
+const usage = `Usage:
+  porthole user create --email <email> --password <password> [--admin]
+  porthole user reset-password --email <email> --password <password>`;
+
+export function run(argv: string[]): Promise<number> {
+  return runCommand('user', usage, specs, argv, async (values, positionals) => {
+    const action = positionals[0];
+    if (action !== 'create' && action !== 'reset-password') {
+      throw new ConfigError(`expected 'create' or 'reset-password', got '${action ?? ''}'\n${usage}`);
+    }
+    const email = values.email as string | undefined;
+    const password = values.password as string | undefined;
+    if (!email) throw new ConfigError('missing --email');
+    if (!password) throw new ConfigError('missing --password (or PORTHOLE_USER_PASSWORD)');
+    const logger = createLogger(values['log-level'] === 'info' ? 'warn' : (values['log-level'] as string));
+    // Beside a running `porthole up`, this talks to its embedded database instead of starting one.
+    const db = await openConfiguredDatabase(
+      {
+        databaseUrl: values['database-url'] as string | undefined,
+        dataDir: resolve(values['data-dir'] as string),
+        share: true,
+        poolSize: 2,
+      },
+      logger,
+    );
+    try {
+      await prepareDatabase(
+        db.db,
+        {
+          dataDir: resolve(values['data-dir'] as string),
+          adminPassword: process.env.PORTHOLE_ADMIN_PASSWORD,
+        },
+        logger,
+      );
+      const users = new UserAdminService(db.db, argon2Hasher);
+      if (action === 'create') {
+        const id = await users.create({ username: email, password, admin: values.admin === true });
+        process.stdout.write(`created user ${email} (${id})${values.admin ? ' as administrator' : ''}\n`);
+      } else {
+        await users.resetPassword(email, password);
+        process.stdout.write(`password reset for ${email}\n`);
+      }
+      return 0;
+    } finally {
+      await db.close();
+    }
+  });
 }

@@ -1,0 +1,94 @@
+import { parseArgs } from 'node:util';
+
+/** One configuration option: its flag, its environment variable, its default and meaning. */
+export interface OptionSpec {
+  flag: string;
+  env?: string;
+  type: 'string' | 'boolean';
+  default?: string;
+  description: string;
+  /** Returns an error message when the value is not acceptable. */
+  check?: (value: string) => string | undefined;
+}
+
+export class ConfigError extends Error {}
+
+export type OptionValues = Record<string, string | boolean | undefined>;
+
+/** Flags first, then environment, then defaults; unknown flags and bad values are one-line errors. */
+export function resolveOptions(
+  specs: OptionSpec[],
+  argv: string[],
+  env: NodeJS.ProcessEnv,
+): { values: OptionValues; positionals: string[]; help: boolean } {
+  const options: Record<string, { type: 'string' | 'boolean' }> = { help: { type: 'boolean' } };
+  for (const s of specs) options[s.flag] = { type: s.type };
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({ args: argv, options, strict: true, allowPositionals: true });
+  } catch (err) {
+    throw new ConfigError(err instanceof Error ? err.message.split('\n')[0] : String(err));
+  }
+  const values: OptionValues = {};
+  for (const s of specs) {
+    const fromFlag = parsed.values[s.flag];
+    const fromEnv = s.env ? env[s.env] : undefined;
+    let value: string | boolean | undefined;
+    let source = `--${s.flag}`;
+    if (fromFlag !== undefined) value = fromFlag as string | boolean;
+    else if (fromEnv !== undefined && fromEnv !== '') {
+      source = `${s.env}`;
+      value = s.type === 'boolean' ? parseBool(fromEnv, source) : fromEnv;
+    } else value = s.type === 'boolean' ? s.default === 'true' : s.default;
+    if (typeof value === 'string' && s.check) {
+      const problem = s.check(value);
+      if (problem) throw new ConfigError(`invalid ${source}: ${problem}`);
+    }
+    values[s.flag] = value;
+  }
+  return { values, positionals: parsed.positionals, help: parsed.values.help === true };
+}
+
+function parseBool(raw: string, source: string): boolean {
+  if (/^(1|true|yes|on)$/i.test(raw)) return true;
+  if (/^(0|false|no|off)$/i.test(raw)) return false;
+  throw new ConfigError(`invalid ${source}: expected true or false, got '${raw}'`);
+}
+
+export function formatHelp(usage: string, specs: OptionSpec[]): string {
+  const rows = specs.map((s) => {
+    const flag = `--${s.flag}${s.type === 'string' ? ' <value>' : ''}`;
+    const extra = [s.env ? `env ${s.env}` : '', s.default !== undefined ? `default ${s.default}` : '']
+      .filter(Boolean)
+      .join(', ');
+    return `  ${flag.padEnd(30)} ${s.description}${extra ? ` (${extra})` : ''}`;
+  });
+  return `${usage}\n\nOptions:\n${rows.join('\n')}\n  ${'--help'.padEnd(30)} show this help\n`;
+}
+
+export const checks = {
+  port: (v: string) => {
+    const n = Number(v);
+    return Number.isInteger(n) && n >= 0 && n <= 65535
+      ? undefined
+      : `must be a port number (0-65535), got '${v}'`;
+  },
+  positiveNumber: (v: string) => {
+    const n = Number(v);
+    return Number.isFinite(n) && n > 0 ? undefined : `must be a positive number, got '${v}'`;
+  },
+  url: (protocols: string[]) => (v: string) => {
+    try {
+      const u = new URL(v);
+      if (!protocols.includes(u.protocol)) return `must be a ${protocols.join(' or ')}// URL`;
+      if (!u.hostname) return 'must name a host';
+      return undefined;
+    } catch {
+      return 'is not a valid URL';
+    }
+  },
+  logLevel: (v: string) =>
+    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(v)
+      ? undefined
+      : `must be one of fatal, error, warn, info, debug, trace, silent`,
+};

@@ -1,0 +1,114 @@
+import type { LoginRequest, UserView } from '@porthole/contracts';
+import type { UserRepo, UserRow } from '../api/users/user-repo.js';
+import { ForbiddenError, RateLimitedError, UnauthorizedError } from '../errors.js';
+import type { Clock } from '../platform/clock.js';
+import { randomToken, sha256 } from '../platform/crypto.js';
+import type { AttemptLimiter } from './attempt-limiter.js';
+import type { AuthSessionRepo } from './auth-session-repo.js';
+import type { PasswordHasher } from './password-hasher.js';
+
+export interface Caller {
+  userId: string;
+  username: string;
+  isAdmin: boolean;
+  /** Present when the caller signed in with a browser session. */
+  sessionTokenHash?: Buffer;
+}
+
+export interface AuthServiceDeps {
+  users: UserRepo;
+  sessions: AuthSessionRepo;
+  hasher: PasswordHasher;
+  clock: Clock;
+  sessionTtlMs: number;
+  accountLimiter: AttemptLimiter;
+  addressLimiter: AttemptLimiter;
+}
+
+export function toUserView(row: UserRow, isAdmin: boolean): UserView {
+  return {
+    id: row.id,
+    username: row.username,
+    displayName: row.display_name,
+    isAdmin,
+    locked: row.locked,
+    disabled: row.disabled,
+    createdAt: row.created_at.toISOString(),
+    lastLoginAt: row.last_login_at?.toISOString() ?? null,
+  };
+}
+
+const BAD_CREDENTIALS = 'invalid username or password';
+const TOUCH_EVERY_MS = 60_000;
+
+export class AuthService {
+  // Verifying against a real hash for unknown users keeps their answer as slow as a wrong password.
+  private dummyHash: Promise<string> | undefined;
+
+  constructor(private readonly deps: AuthServiceDeps) {}
+
+  async login(
+    input: LoginRequest,
+    meta: { address: string; userAgent: string | null },
+  ): Promise<{ token: string; expiresAt: Date; user: UserView }> {
+    const { users, sessions, hasher, clock, accountLimiter, addressLimiter } = this.deps;
+    const accountKey = input.username.toLowerCase();
+    const wait = Math.max(addressLimiter.retryAfter(meta.address), accountLimiter.retryAfter(accountKey));
+    if (wait > 0) throw new RateLimitedError(`too many sign-in attempts; try again in ${wait} s`, wait);
+    addressLimiter.record(meta.address);
+
+    const row = await users.findByUsername(input.username);
+    this.dummyHash ??= hasher.hash('porthole-timing-equaliser');
+    const ok = await hasher.verify(row?.password_hash ?? (await this.dummyHash), input.password);
+    if (!row || !ok) {
+      accountLimiter.record(accountKey);
+      throw new UnauthorizedError(BAD_CREDENTIALS);
+    }
+    if (row.disabled) throw new ForbiddenError('this account is disabled');
+    if (row.locked) throw new ForbiddenError('this account is locked');
+    accountLimiter.reset(accountKey);
+
+    const token = randomToken();
+    const now = clock.now();
+    const expiresAt = new Date(now.getTime() + this.deps.sessionTtlMs);
+    await sessions.insert({
+      tokenHash: sha256(token),
+      userId: row.id,
+      expiresAt,
+      address: meta.address,
+      userAgent: meta.userAgent?.slice(0, 512) ?? null,
+    });
+    await users.touchLogin(row.id, now);
+    const fresh = { ...row, last_login_at: now };
+    return { token, expiresAt, user: toUserView(fresh, await users.isAdmin(row.id)) };
+  }
+
+  async logout(token: string): Promise<void> {
+    await this.deps.sessions.delete(sha256(token));
+  }
+
+  /** The caller behind a session cookie, or null when it is unknown, expired or the user is barred. */
+  async resolveSession(token: string): Promise<Caller | null> {
+    if (token.length < 20 || token.length > 100) return null;
+    const { sessions, users, clock } = this.deps;
+    const tokenHash = sha256(token);
+    const s = await sessions.find(tokenHash);
+    const now = clock.now();
+    if (!s || s.expires_at <= now) return null;
+    const user = await users.findById(s.user_id);
+    if (!user || user.disabled || user.locked) return null;
+    if (now.getTime() - s.last_seen_at.getTime() > TOUCH_EVERY_MS) await sessions.touch(tokenHash, now);
+    return {
+      userId: user.id,
+      username: user.username,
+      isAdmin: await users.isAdmin(user.id),
+      sessionTokenHash: tokenHash,
+    };
+  }
+
+  async me(caller: Caller): Promise<UserView> {
+    const row = await this.deps.users.findById(caller.userId);
+    if (!row) throw new UnauthorizedError('signed-in user no longer exists');
+    return toUserView(row, caller.isAdmin);
+  }
+}

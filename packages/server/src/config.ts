@@ -1,0 +1,15 @@
+import type { TlsConfig } from './http/tls.js';
+
+export interface ServerConfig {
+  host: string;
+  port: number;
+  dataDir: string;
+  tls: TlsConfig;
+  /** Unset: Porthole runs its own embedded PostgreSQL server in `<dataDir>/postgres`. */
+  databaseUrl?: string;
+  /** Unset: the share bus is in-process. */
+  redisUrl?: string;
+  adminPassword?: string;
+  sessionTtlHours: number;
+  trustedProxies: string[];
+}

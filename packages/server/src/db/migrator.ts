@@ -1,0 +1,45 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { type Migration, type MigrationProvider, type MigrationResultSet, Migrator, sql } from 'kysely';
+import type { Db } from './database.js';
+
+const migrationsDir = fileURLToPath(new URL('../../migrations/', import.meta.url));
+
+/** Plain SQL files, applied in name order; one SQL dialect everywhere (Postgres). */
+class SqlFileMigrationProvider implements MigrationProvider {
+  async getMigrations(): Promise<Record<string, Migration>> {
+    const files = (await readdir(migrationsDir)).filter((f) => f.endsWith('.sql')).sort();
+    const migrations: Record<string, Migration> = {};
+    for (const file of files) {
+      const text = await readFile(`${migrationsDir}${file}`, 'utf8');
+      migrations[file.replace(/\.sql$/, '')] = {
+        up: async (db) => {
+          await sql.raw(text).execute(db);
+        },
+      };
+    }
+    return migrations;
+  }
+}
+
+export interface MigrationOutcome {
+  applied: string[];
+}
+
+/**
+ * Kysely's migrator on Postgres holds an advisory lock and runs all pending migrations in one
+ * transaction, so two servers starting together apply them once and a kill mid-way leaves
+ * the schema as it was before.
+ */
+export async function migrateToLatest(db: Db): Promise<MigrationOutcome> {
+  const migrator = new Migrator({ db, provider: new SqlFileMigrationProvider() });
+  const result: MigrationResultSet = await migrator.migrateToLatest();
+  if (result.error) {
+    const failed = result.results?.find((r) => r.status === 'Error');
+    const reason = result.error instanceof Error ? result.error.message : String(result.error);
+    throw new Error(`migration ${failed?.migrationName ?? '(unknown)'} failed: ${reason}`);
+  }
+  return {
+    applied: (result.results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName),
+  };
+}

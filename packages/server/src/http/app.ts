@@ -1,0 +1,64 @@
+import cookie from '@fastify/cookie';
+import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
+import type { Logger } from 'pino';
+import { healthRoutes } from '../api/health/health-routes.js';
+import { systemInfoRoutes } from '../api/system-info/system-info-routes.js';
+import type { SystemStatus } from '../api/system-info/system-status.js';
+import { authRoutes } from '../auth/auth-routes.js';
+import type { AuthService } from '../auth/auth-service.js';
+import { installCallerHook, requireAdmin } from '../auth/caller-hook.js';
+import { installErrorHandler } from './error-handler.js';
+import type { TlsMaterial } from './tls.js';
+
+export interface AppDeps {
+  logger: Logger;
+  auth: AuthService;
+  status: SystemStatus;
+  tls?: TlsMaterial;
+  /** Addresses whose X-Forwarded-* headers are believed (`--behind-proxy`). */
+  trustedProxies?: string[];
+}
+
+export interface RouteEntry {
+  method: string;
+  url: string;
+}
+
+/** Builds the HTTP app; the list of routes it collects feeds the authorization tests. */
+export async function createApp(deps: AppDeps): Promise<{ app: FastifyInstance; routes: RouteEntry[] }> {
+  const options: FastifyServerOptions & { https?: TlsMaterial } = {
+    loggerInstance: deps.logger,
+    // Per-request lines would drown the log (keepalives, check-ins); errors are still logged.
+    logController: new LogController({ disableRequestLogging: true }),
+    trustProxy: deps.trustedProxies && deps.trustedProxies.length > 0 ? deps.trustedProxies : false,
+    bodyLimit: 1024 * 1024,
+    requestTimeout: 60_000,
+  };
+  if (deps.tls) options.https = deps.tls;
+  const app = Fastify(options) as unknown as FastifyInstance;
+  const routes: RouteEntry[] = [];
+  app.addHook('onRoute', (r) => {
+    const methods = Array.isArray(r.method) ? r.method : [r.method];
+    for (const m of methods) if (m !== 'HEAD') routes.push({ method: m, url: r.url });
+  });
+
+  await app.register(cookie);
+  installErrorHandler(app);
+  installCallerHook(app, deps.auth);
+
+  healthRoutes(app, deps.status);
+  authRoutes(app, deps.auth, deps.tls !== undefined);
+
+  // Everything under /api/admin sits behind one guard, so no admin route can forget it.
+  await app.register(
+    async (admin) => {
+      admin.addHook('onRequest', async (request) => {
+        requireAdmin(request);
+      });
+      systemInfoRoutes(admin, deps.status);
+    },
+    { prefix: '/api/admin' },
+  );
+
+  return { app, routes };
+}

@@ -1,0 +1,35 @@
+import type { ErrorBody } from '@porthole/contracts';
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { DomainError, RateLimitedError } from '../errors.js';
+
+function body(code: ErrorBody['error']['code'], message: string, details?: unknown): ErrorBody {
+  return { error: details === undefined ? { code, message } : { code, message, details } };
+}
+
+/** The one place where errors become HTTP: domain errors keep their status, the rest are 500. */
+export function installErrorHandler(app: FastifyInstance): void {
+  app.setErrorHandler((err: FastifyError | DomainError | Error, request, reply) => {
+    if (err instanceof DomainError) {
+      if (err instanceof RateLimitedError) reply.header('retry-after', String(err.retryAfterSeconds));
+      return reply.status(err.status).send(body(err.code, err.message, err.details));
+    }
+    const status = 'statusCode' in err && typeof err.statusCode === 'number' ? err.statusCode : 500;
+    if (status >= 400 && status < 500) {
+      // Fastify's own client errors: malformed JSON, wrong content type, body too large.
+      const code =
+        status === 401
+          ? 'unauthorized'
+          : status === 403
+            ? 'forbidden'
+            : status === 404
+              ? 'not_found'
+              : 'invalid';
+      return reply.status(status).send(body(code, err.message));
+    }
+    request.log.error({ err }, 'unhandled error');
+    return reply.status(500).send(body('internal', 'internal error'));
+  });
+  app.setNotFoundHandler((request, reply) => {
+    reply.status(404).send(body('not_found', `no route ${request.method} ${request.url.split('?')[0]}`));
+  });
+}

@@ -1,0 +1,47 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { argon2Hasher } from '../auth/password-hasher.js';
+import type { Db } from '../db/database.js';
+import { migrateToLatest } from '../db/migrator.js';
+import { InstallationRepo } from './installation-repo.js';
+import { type FirstStart, InstallationService } from './installation-service.js';
+
+/**
+ * Brings a database to the current schema and, on its first use, creates the installation
+ * identity, system groups and first administrator. Every entry point (server, CLI) calls this.
+ */
+export async function prepareDatabase(
+  db: Db,
+  opts: { dataDir: string; adminPassword?: string | undefined },
+  logger: Pick<Logger, 'info'>,
+): Promise<{ installationId: string; firstStart?: FirstStart }> {
+  const { applied } = await migrateToLatest(db);
+  if (applied.length > 0) logger.info({ applied }, 'database migrated');
+  const result = await new InstallationService(new InstallationRepo(db), argon2Hasher).bootstrap(
+    opts.adminPassword,
+  );
+  if (result.firstStart) await announceFirstAdmin(opts.dataDir, result.firstStart, logger);
+  return result;
+}
+
+async function announceFirstAdmin(
+  dataDir: string,
+  first: FirstStart,
+  logger: Pick<Logger, 'info'>,
+): Promise<void> {
+  if (!first.generatedPassword) {
+    logger.info(
+      { username: first.adminUsername },
+      'first administrator created with PORTHOLE_ADMIN_PASSWORD',
+    );
+    return;
+  }
+  const file = join(dataDir, 'initial-admin-password');
+  await writeFile(file, `${first.generatedPassword}\n`, { mode: 0o600 });
+  // Printed once, on the terminal only: the log keeps just where the password was written.
+  process.stdout.write(
+    `\n  First administrator: ${first.adminUsername}\n  Password:            ${first.generatedPassword}\n  (also written to ${file})\n\n`,
+  );
+  logger.info({ username: first.adminUsername, file }, 'first administrator created');
+}

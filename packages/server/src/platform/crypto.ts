@@ -1,0 +1,22 @@
+import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+
+export function randomToken(bytes = 32): string {
+  return randomBytes(bytes).toString('base64url');
+}
+
+export function sha256(input: string): Buffer {
+  return createHash('sha256').update(input).digest();
+}
+
+export function newId(): string {
+  return randomUUID();
+}
+
+export function safeEqual(a: Buffer, b: Buffer): boolean {
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** A readable random password: 20 base64url characters ≈ 120 bits. */
+export function randomPassword(): string {
+  return randomBytes(15).toString('base64url');
+}
