@@ -50,10 +50,132 @@ export interface AuthSessionsTable {
   user_agent: string | null;
 }
 
-export interface Database {
+export interface Database extends ControlPlaneTables {
   installation: InstallationTable;
   users: UsersTable;
   groups: GroupsTable;
   group_members: GroupMembersTable;
   auth_sessions: AuthSessionsTable;
+}
+
+export interface SystemSettingsTable {
+  key: string;
+  value: Json<unknown>;
+  updated_at: Timestamp;
+}
+
+export interface ZonesTable {
+  id: string;
+  name: string;
+  is_default: Generated<boolean>;
+  search_alternate_zones: Generated<boolean>;
+  created_at: Generated<Date>;
+}
+
+export interface AgentResourcesJson {
+  cores: number;
+  memoryBytes: number;
+  memoryFreeBytes: number;
+  diskFreeBytes: number | null;
+  load1: number;
+  dockerVersion: string;
+  cpuUsedCores?: number;
+  memoryUsedBytes?: number;
+}
+
+export interface AgentsTable {
+  id: string;
+  name: string;
+  zone_id: string;
+  url: string;
+  secret_hash: Buffer;
+  hostname: string | null;
+  enabled: Generated<boolean>;
+  draining: Generated<boolean>;
+  cores_override: number | null;
+  memory_mb_override: number | null;
+  resources: ColumnType<AgentResourcesJson | null, string | null, string | null>;
+  images: ColumnType<unknown[], string | undefined, string>;
+  version: string | null;
+  last_checkin_at: Date | null;
+  offline_since: Date | null;
+  created_at: Generated<Date>;
+}
+
+export interface ImagesTable {
+  id: string;
+  name: string;
+  friendly_name: string;
+  description: Generated<string>;
+  docker_image: string;
+  cores: number;
+  memory_mb: number;
+  shm_mb: Generated<number>;
+  gpu_count: Generated<number>;
+  network: string | null;
+  zone_id: string | null;
+  agent_id: string | null;
+  enabled: Generated<boolean>;
+  categories: ColumnType<string[], string | undefined, string>;
+  icon: string | null;
+  run_config: ColumnType<Record<string, unknown>, string | undefined, string>;
+  exec_config: ColumnType<Record<string, unknown>, string | undefined, string>;
+  created_at: Generated<Date>;
+  updated_at: Timestamp;
+}
+
+export interface GroupImagesTable {
+  group_id: string;
+  image_id: string;
+}
+
+export interface StagingConfigsTable {
+  id: string;
+  zone_id: string;
+  image_id: string;
+  desired_count: number;
+  expiration_seconds: Generated<number>;
+  created_at: Generated<Date>;
+}
+
+export interface SessionsTable {
+  id: string;
+  user_id: string | null;
+  image_id: string;
+  agent_id: string | null;
+  zone_id: string | null;
+  staging_id: string | null;
+  state: string;
+  state_reason: string | null;
+  cores: number;
+  memory_mb: number;
+  container_id: string | null;
+  url: string | null;
+  share_id: string | null;
+  created_at: Generated<Date>;
+  updated_at: Timestamp;
+  running_at: Date | null;
+  keepalive_at: Timestamp;
+  expires_at: Date | null;
+  last_activity_at: Date | null;
+  ended_at: Date | null;
+}
+
+export interface SessionEventsTable {
+  id: Generated<number>;
+  session_id: string;
+  state: string;
+  reason: string | null;
+  at: Timestamp;
+}
+
+export interface ControlPlaneTables {
+  system_settings: SystemSettingsTable;
+  zones: ZonesTable;
+  agents: AgentsTable;
+  images: ImagesTable;
+  group_images: GroupImagesTable;
+  staging_configs: StagingConfigsTable;
+  sessions: SessionsTable;
+  session_events: SessionEventsTable;
 }

@@ -1,0 +1,190 @@
+import { z } from 'zod';
+import { idSchema, nameSchema } from './common.js';
+
+export const agentStatusSchema = z.enum(['online', 'offline', 'draining', 'disabled']);
+export type AgentStatus = z.infer<typeof agentStatusSchema>;
+
+export const imagePullStateSchema = z.object({
+  ref: z.string(),
+  state: z.enum(['present', 'pulling', 'missing', 'error']),
+  layersDone: z.number().int().nonnegative().optional(),
+  layersTotal: z.number().int().nonnegative().optional(),
+  bytesDone: z.number().nonnegative().optional(),
+  bytesTotal: z.number().nonnegative().optional(),
+  message: z.string().max(2000).optional(),
+});
+export type ImagePullState = z.infer<typeof imagePullStateSchema>;
+
+const capacity = z.object({ total: z.number(), allocated: z.number(), used: z.number() });
+
+export const agentViewSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  zoneId: z.string(),
+  url: z.string(),
+  status: agentStatusSchema,
+  enabled: z.boolean(),
+  draining: z.boolean(),
+  lastCheckinAt: z.string().nullable(),
+  lastCheckinAgeSeconds: z.number().nullable(),
+  cores: capacity,
+  memoryMb: capacity,
+  coresOverride: z.number().nullable(),
+  memoryMbOverride: z.number().int().nullable(),
+  diskFreeBytes: z.number().nullable(),
+  load1: z.number().nullable(),
+  dockerVersion: z.string().nullable(),
+  version: z.string().nullable(),
+  images: z.array(imagePullStateSchema),
+  sessionCount: z.number().int(),
+  createdAt: z.string(),
+});
+export type AgentView = z.infer<typeof agentViewSchema>;
+
+export const agentUpdateSchema = z
+  .object({
+    name: nameSchema.optional(),
+    zoneId: idSchema.optional(),
+    enabled: z.boolean().optional(),
+    draining: z.boolean().optional(),
+    coresOverride: z.number().min(0.1).max(4096).nullable().optional(),
+    memoryMbOverride: z.number().int().min(64).max(16_777_216).nullable().optional(),
+  })
+  .strict();
+export type AgentUpdate = z.infer<typeof agentUpdateSchema>;
+
+export const registrationTokenViewSchema = z.object({ token: z.string(), rotatedAt: z.string() });
+
+// ---- Agent ⇄ server protocol ----
+
+export const agentRegisterRequestSchema = z
+  .object({
+    token: z.string().min(1).max(256),
+    name: nameSchema,
+    zone: z.string().trim().max(128).optional(),
+    url: z.string().url().max(2048),
+    version: z.string().max(64),
+    hostname: z.string().max(255).optional(),
+  })
+  .strict();
+export type AgentRegisterRequest = z.infer<typeof agentRegisterRequestSchema>;
+
+export const agentRegisterResponseSchema = z.object({
+  agentId: z.string(),
+  secret: z.string(),
+  zoneId: z.string(),
+  /** Ed25519 public key (SPKI PEM) that signs every grant the agent must honour. */
+  grantPublicKey: z.string(),
+});
+export type AgentRegisterResponse = z.infer<typeof agentRegisterResponseSchema>;
+
+export const containerStateSchema = z.enum([
+  'created',
+  'running',
+  'paused',
+  'restarting',
+  'exited',
+  'dead',
+  'removing',
+]);
+export type ContainerState = z.infer<typeof containerStateSchema>;
+
+export const reportedSessionSchema = z.object({
+  sessionId: z.string(),
+  containerId: z.string(),
+  state: containerStateSchema,
+  hostPort: z.number().int().nullable(),
+  exitCode: z.number().int().nullable().optional(),
+  error: z.string().max(2000).nullable().optional(),
+  /** Last time bytes flowed through the agent's gateway for this session. */
+  lastActivityAt: z.string().nullable().optional(),
+});
+export type ReportedSession = z.infer<typeof reportedSessionSchema>;
+
+export const agentResourcesSchema = z.object({
+  cores: z.number().positive(),
+  memoryBytes: z.number().nonnegative(),
+  memoryFreeBytes: z.number().nonnegative(),
+  diskFreeBytes: z.number().nonnegative().nullable(),
+  load1: z.number().nonnegative(),
+  dockerVersion: z.string().max(64),
+  cpuUsedCores: z.number().nonnegative().optional(),
+  memoryUsedBytes: z.number().nonnegative().optional(),
+});
+export type AgentResources = z.infer<typeof agentResourcesSchema>;
+
+export const agentCheckinRequestSchema = z.object({
+  version: z.string().max(64),
+  resources: agentResourcesSchema,
+  sessions: z.array(reportedSessionSchema).max(10_000),
+  images: z.array(imagePullStateSchema).max(1000),
+});
+export type AgentCheckinRequest = z.infer<typeof agentCheckinRequestSchema>;
+
+export const agentCheckinResponseSchema = z.object({
+  /** Images the agent should hold (enabled workspaces it may run). */
+  images: z.array(z.object({ ref: z.string() })),
+  /** Sessions the server no longer knows: the agent removes their containers. */
+  removeSessions: z.array(z.string()),
+  checkinIntervalSeconds: z.number().positive(),
+  grantPublicKey: z.string(),
+});
+export type AgentCheckinResponse = z.infer<typeof agentCheckinResponseSchema>;
+
+// Server → agent calls (each carries a grant signed by the server).
+export const sessionRoleSchema = z.enum(['owner', 'collaborator', 'viewer']);
+export type SessionRole = z.infer<typeof sessionRoleSchema>;
+
+export const grantActionSchema = z.enum(['create', 'control', 'stream']);
+export const grantPayloadSchema = z.object({
+  /** Agent the grant is for. */
+  aud: z.string(),
+  /** Session the grant is for. */
+  sid: z.string(),
+  act: grantActionSchema,
+  role: sessionRoleSchema.optional(),
+  /** Expiry, seconds since the epoch. */
+  exp: z.number().int(),
+});
+export type GrantPayload = z.infer<typeof grantPayloadSchema>;
+
+export const agentCreateSessionSchema = z
+  .object({
+    sessionId: z.string().min(1).max(64),
+    ownerId: z.string().min(1).max(64),
+    ownerName: z.string().max(254),
+    image: z.object({ ref: z.string().min(1).max(255), name: z.string().min(1).max(64) }),
+    cores: z.number().positive().max(4096),
+    memoryBytes: z.number().int().positive(),
+    shmBytes: z.number().int().nonnegative(),
+    network: z.string().max(128).nullable().optional(),
+    url: z.string().max(4096).nullable().optional(),
+    environment: z.record(z.string(), z.string()).optional(),
+    volumes: z
+      .array(z.object({ source: z.string(), target: z.string(), readOnly: z.boolean().optional() }))
+      .max(16)
+      .optional(),
+    readOnlyRootfs: z.boolean().optional(),
+    pidsLimit: z.number().int().optional(),
+  })
+  .strict();
+export type AgentCreateSession = z.infer<typeof agentCreateSessionSchema>;
+
+export const agentSessionStateSchema = z.object({
+  sessionId: z.string(),
+  containerId: z.string(),
+  state: containerStateSchema,
+  hostPort: z.number().int().nullable(),
+  readyMs: z.number().optional(),
+});
+export type AgentSessionState = z.infer<typeof agentSessionStateSchema>;
+
+export const agentExecSchema = z
+  .object({
+    cmd: z.string().min(1).max(8192),
+    environment: z.record(z.string(), z.string()).optional(),
+    workdir: z.string().max(4096).optional(),
+    user: z.string().max(64).optional(),
+  })
+  .strict();
+export type AgentExec = z.infer<typeof agentExecSchema>;
