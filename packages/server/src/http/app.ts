@@ -17,6 +17,10 @@ export interface AppDeps {
   tls?: TlsMaterial;
   /** Addresses whose X-Forwarded-* headers are believed (`--behind-proxy`). */
   trustedProxies?: string[];
+  /** Resource routes outside the admin scope (paths start with /api/…). */
+  routes?: Array<(app: FastifyInstance) => void>;
+  /** Resource routes inside /api/admin (paths relative to it), behind the admin guard. */
+  adminRoutes?: Array<(admin: FastifyInstance) => void>;
 }
 
 export interface RouteEntry {
@@ -48,6 +52,7 @@ export async function createApp(deps: AppDeps): Promise<{ app: FastifyInstance; 
 
   healthRoutes(app, deps.status);
   authRoutes(app, deps.auth, deps.tls !== undefined);
+  for (const register of deps.routes ?? []) register(app);
 
   // Everything under /api/admin sits behind one guard, so no admin route can forget it.
   await app.register(
@@ -56,6 +61,7 @@ export async function createApp(deps: AppDeps): Promise<{ app: FastifyInstance; 
         requireAdmin(request);
       });
       systemInfoRoutes(admin, deps.status);
+      for (const register of deps.adminRoutes ?? []) register(admin);
     },
     { prefix: '/api/admin' },
   );
