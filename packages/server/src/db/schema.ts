@@ -159,6 +159,9 @@ export interface SessionsTable {
   expires_at: Date | null;
   last_activity_at: Date | null;
   ended_at: Date | null;
+  keepalive_seconds: Generated<number>;
+  keepalive_action: Generated<'delete' | 'stop' | 'pause'>;
+  staged_at: Date | null;
 }
 
 export interface SessionEventsTable {

@@ -1,0 +1,27 @@
+import { randomToken } from '../platform/crypto.js';
+import type { SystemSettingsRepo } from '../settings/system-settings-repo.js';
+import { GrantSigner } from './grant-signer.js';
+
+const SIGNING_KEY = 'grant_signing_key';
+const REGISTRATION_TOKEN = 'agent_registration_token';
+
+/** The installation's grant key lives in the database so every replica signs with the same one. */
+export async function loadGrantSigner(settings: SystemSettingsRepo): Promise<GrantSigner> {
+  const pem = await settings.getOrCreate(SIGNING_KEY, () => GrantSigner.generatePrivateKeyPem());
+  return new GrantSigner(pem);
+}
+
+export class RegistrationTokens {
+  constructor(private readonly settings: SystemSettingsRepo) {}
+
+  async current(): Promise<{ token: string; rotatedAt: string }> {
+    const token = await this.settings.getOrCreate(REGISTRATION_TOKEN, () => randomToken(24));
+    const at = (await this.settings.updatedAt(REGISTRATION_TOKEN)) ?? new Date();
+    return { token, rotatedAt: at.toISOString() };
+  }
+
+  async rotate(): Promise<{ token: string; rotatedAt: string }> {
+    await this.settings.set(REGISTRATION_TOKEN, randomToken(24));
+    return this.current();
+  }
+}
