@@ -138,7 +138,9 @@ export interface EventsOptions {
    * down, so this is the place to reconcile (list containers and compare).
    */
   onReconnect?: () => void;
+  /** Called once per outage (not per failed retry), with the error that started it. */
   onDisconnect?: (error: Error) => void;
+  /** Retry delays double from initialMs up to maxMs; defaults 250 ms and 10 s. */
   backoff?: { initialMs: number; maxMs: number };
 }
 
