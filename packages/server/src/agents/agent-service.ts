@@ -1,0 +1,175 @@
+import { timingSafeEqual } from 'node:crypto';
+import type {
+  AgentCheckinRequest,
+  AgentCheckinResponse,
+  AgentRegisterRequest,
+  AgentRegisterResponse,
+  AgentUpdate,
+  AgentView,
+} from '@porthole/contracts';
+import type { Db } from '../db/database.js';
+import { ConflictError, InvalidError, NotFoundError, UnauthorizedError } from '../errors.js';
+import type { Clock } from '../platform/clock.js';
+import { newId, randomToken, safeEqual, sha256 } from '../platform/crypto.js';
+import type { AgentRepo, AgentRow } from './agent-repo.js';
+import { toAgentView } from './agent-view.js';
+import type { CheckinReconciler } from './checkin-reconciler.js';
+import type { RegistrationTokens } from './grant-keys.js';
+import type { GrantSigner } from './grant-signer.js';
+
+export interface AgentServiceDeps {
+  db: Db;
+  agents: AgentRepo;
+  tokens: RegistrationTokens;
+  signer: GrantSigner;
+  reconciler: CheckinReconciler;
+  clock: Clock;
+  checkinSeconds: number;
+  /** Destroys an agent's sessions before a forced delete (wired to the session service). */
+  destroySessionsOnAgent?: (agentId: string) => Promise<void>;
+  log?: { info(obj: object, msg: string): void };
+}
+
+export class AgentService {
+  constructor(private readonly deps: AgentServiceDeps) {}
+
+  async register(req: AgentRegisterRequest): Promise<AgentRegisterResponse> {
+    const { agents, tokens, signer } = this.deps;
+    const expected = Buffer.from((await tokens.current()).token);
+    const given = Buffer.from(req.token);
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+      throw new UnauthorizedError('registration token is not valid');
+    }
+    let zoneId: string | undefined;
+    if (req.zone) {
+      zoneId = await agents.zoneIdByName(req.zone);
+      if (!zoneId) throw new InvalidError(`zone: no zone named ${req.zone}`, { issues: [{ field: 'zone' }] });
+    } else zoneId = await agents.defaultZoneId();
+    if (!zoneId) throw new ConflictError('no default zone exists');
+
+    const secret = randomToken(32);
+    const existing = await agents.findByName(req.name);
+    const common = {
+      url: req.url,
+      secretHash: sha256(secret),
+      hostname: req.hostname ?? null,
+      version: req.version,
+    };
+    let agentId: string;
+    if (existing) {
+      // The agent lost its state (new disk, reinstall): same name, same row, new secret.
+      agentId = existing.id;
+      await agents.reRegister(agentId, common);
+      if (existing.zone_id !== zoneId && req.zone) await agents.update(agentId, { zone_id: zoneId });
+    } else {
+      agentId = newId();
+      await agents.insert({ id: agentId, name: req.name, zoneId, ...common });
+    }
+    this.deps.log?.info({ agentId, name: req.name, zoneId }, 'agent registered');
+    return {
+      agentId,
+      secret,
+      zoneId: existing && !req.zone ? existing.zone_id : zoneId,
+      grantPublicKey: signer.publicKeyPem,
+    };
+  }
+
+  async authenticate(authorization: string | undefined): Promise<AgentRow> {
+    const m = /^Agent ([0-9a-f-]{36}):(\S+)$/i.exec(authorization ?? '');
+    if (!m?.[1] || !m[2]) throw new UnauthorizedError('agent credentials required');
+    const agent = await this.deps.agents.find(m[1]);
+    if (!agent || !safeEqual(agent.secret_hash, sha256(m[2])))
+      throw new UnauthorizedError('agent credentials are not valid');
+    return agent;
+  }
+
+  async checkin(agent: AgentRow, report: AgentCheckinRequest): Promise<AgentCheckinResponse> {
+    const { agents, reconciler, clock, db } = this.deps;
+    const now = clock.now();
+    const { wasOffline } = await agents.recordCheckin(agent.id, now, {
+      resources: report.resources,
+      images: report.images,
+      version: report.version,
+    });
+    if (wasOffline) this.deps.log?.info({ agentId: agent.id }, 'agent is back online');
+    const { removeSessions, changed } = await reconciler.reconcile(agent, report);
+    for (const c of changed)
+      this.deps.log?.info({ agentId: agent.id, ...c }, 'session reconciled with agent report');
+    const images = await db
+      .selectFrom('images')
+      .select('docker_image')
+      .where('enabled', '=', true)
+      .where((eb) => eb.or([eb('agent_id', 'is', null), eb('agent_id', '=', agent.id)]))
+      .where((eb) => eb.or([eb('zone_id', 'is', null), eb('zone_id', '=', agent.zone_id)]))
+      .execute();
+    return {
+      images: [...new Set(images.map((i) => i.docker_image))].map((ref) => ({ ref })),
+      removeSessions,
+      checkinIntervalSeconds: this.deps.checkinSeconds,
+      grantPublicKey: this.deps.signer.publicKeyPem,
+    };
+  }
+
+  async list(): Promise<AgentView[]> {
+    const [rows, alloc] = await Promise.all([this.deps.agents.list(), this.deps.agents.allocations()]);
+    const now = this.deps.clock.now();
+    return rows.map((a) => toAgentView(a, alloc.get(a.id), now, this.deps.checkinSeconds));
+  }
+
+  async get(id: string): Promise<AgentView> {
+    const a = await this.deps.agents.find(id);
+    if (!a) throw new NotFoundError(`no agent ${id}`);
+    const alloc = await this.deps.agents.allocations();
+    return toAgentView(a, alloc.get(id), this.deps.clock.now(), this.deps.checkinSeconds);
+  }
+
+  async update(id: string, patch: AgentUpdate): Promise<AgentView> {
+    if (patch.zoneId) {
+      const zone = await this.deps.db
+        .selectFrom('zones')
+        .select('id')
+        .where('id', '=', patch.zoneId)
+        .executeTakeFirst();
+      if (!zone) throw new InvalidError(`zoneId: no zone ${patch.zoneId}`, { issues: [{ field: 'zoneId' }] });
+    }
+    const set: Parameters<AgentRepo['update']>[1] = {};
+    if (patch.name !== undefined) set.name = patch.name;
+    if (patch.zoneId !== undefined) set.zone_id = patch.zoneId;
+    if (patch.enabled !== undefined) set.enabled = patch.enabled;
+    if (patch.draining !== undefined) set.draining = patch.draining;
+    if (patch.coresOverride !== undefined) set.cores_override = patch.coresOverride;
+    if (patch.memoryMbOverride !== undefined) set.memory_mb_override = patch.memoryMbOverride;
+    try {
+      if (!(await this.deps.agents.update(id, set))) throw new NotFoundError(`no agent ${id}`);
+    } catch (err) {
+      if ((err as { code?: string }).code === '23505')
+        throw new ConflictError(`an agent named ${patch.name} exists`);
+      throw err;
+    }
+    return this.get(id);
+  }
+
+  async delete(id: string, force: boolean): Promise<void> {
+    const view = await this.get(id);
+    if (view.sessionCount > 0) {
+      if (!force) {
+        throw new ConflictError(
+          `agent ${view.name} has ${view.sessionCount} sessions; drain it or delete with force=true`,
+          {
+            sessionCount: view.sessionCount,
+          },
+        );
+      }
+      await this.deps.destroySessionsOnAgent?.(id);
+    }
+    await this.deps.agents.delete(id);
+  }
+
+  registrationToken() {
+    return this.deps.tokens.current();
+  }
+
+  rotateRegistrationToken() {
+    return this.deps.tokens.rotate();
+  }
+}

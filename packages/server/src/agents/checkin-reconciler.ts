@@ -1,0 +1,83 @@
+import type { AgentCheckinRequest, ReportedSession, SessionState } from '@porthole/contracts';
+import type { Clock } from '../platform/clock.js';
+import type { SessionRepo, SessionRow } from '../sessions/session-repo.js';
+
+/** States a request flow is driving right now: check-ins leave them alone. */
+const IN_FLIGHT: readonly SessionState[] = [
+  'requested',
+  'provisioning',
+  'starting',
+  'pausing',
+  'resuming',
+  'stopping',
+  'deleting',
+];
+const SETTLED: readonly SessionState[] = ['running', 'paused', 'stopped', 'lost'];
+
+export interface ReconcileOutcome {
+  removeSessions: string[];
+  changed: Array<{ sessionId: string; from: string; to: SessionState; reason: string }>;
+}
+
+/**
+ * Reconciles the database with an agent's report, both ways: the agent's containers are the
+ * truth for settled sessions, and containers the database doesn't know (or has ended) go.
+ */
+export class CheckinReconciler {
+  constructor(
+    private readonly sessions: SessionRepo,
+    private readonly clock: Clock,
+    private readonly checkinSeconds: number,
+  ) {}
+
+  async reconcile(
+    agent: { id: string; name: string },
+    report: AgentCheckinRequest,
+  ): Promise<ReconcileOutcome> {
+    const now = this.clock.now();
+    const rows = await this.sessions.liveOnAgent(agent.id);
+    const reported = new Map(report.sessions.map((s) => [s.sessionId, s]));
+    const changed: ReconcileOutcome['changed'] = [];
+    // A report may have been gathered before a session became settled; only older rows can be missing.
+    const graceMs = 2 * this.checkinSeconds * 1000;
+
+    for (const row of rows) {
+      const r = reported.get(row.id);
+      if (r?.lastActivityAt) await this.sessions.setActivity(row.id, new Date(r.lastActivityAt));
+      if (IN_FLIGHT.includes(row.state as SessionState)) continue;
+      const target = r ? this.targetFor(row, r) : this.missing(row, now, graceMs, agent.name);
+      if (!target) continue;
+      const moved = await this.sessions.transition(row.id, SETTLED, target.state, target.reason, now);
+      if (moved)
+        changed.push({ sessionId: row.id, from: row.state, to: target.state, reason: target.reason });
+    }
+    const removeSessions = await this.sessions.unknownOrEnded([...reported.keys()]);
+    return { removeSessions, changed };
+  }
+
+  private targetFor(row: SessionRow, r: ReportedSession): { state: SessionState; reason: string } | null {
+    const state = row.state as SessionState;
+    switch (r.state) {
+      case 'running':
+        return state === 'running' ? null : { state: 'running', reason: 'container is running on the agent' };
+      case 'paused':
+        return state === 'paused' ? null : { state: 'paused', reason: 'container is paused on the agent' };
+      case 'exited':
+      case 'dead':
+        return state === 'stopped'
+          ? null
+          : {
+              state: 'stopped',
+              reason: `container exited${r.exitCode != null ? ` with code ${r.exitCode}` : ''}`,
+            };
+      default:
+        return null;
+    }
+  }
+
+  private missing(row: SessionRow, now: Date, graceMs: number, agentName: string) {
+    const since = (row.updated_at as Date).getTime();
+    if (now.getTime() - since < graceMs) return null;
+    return { state: 'error' as const, reason: `container missing on agent ${agentName}` };
+  }
+}

@@ -1,0 +1,317 @@
+import type {
+  EffectiveSettings,
+  SessionCreate,
+  SessionEvent,
+  SessionState,
+  SessionView,
+} from '@porthole/contracts';
+import type { AgentClient } from '../agents/agent-client.js';
+import type { AgentRepo } from '../agents/agent-repo.js';
+import { agentCapacity, isOnline } from '../agents/agent-view.js';
+import type { Caller } from '../auth/auth-service.js';
+import type { Db } from '../db/database.js';
+import { ConflictError, ForbiddenError, InvalidError, NotFoundError, UnavailableError } from '../errors.js';
+import type { Clock } from '../platform/clock.js';
+import { newId } from '../platform/crypto.js';
+import type { LaunchImage, LaunchRepo } from './launch-repo.js';
+import { type PlacementAgent, place } from './placement.js';
+import type { Provisioner } from './provisioner.js';
+import type { SessionFilter, SessionRepo, SessionRow } from './session-repo.js';
+import { toSessionView } from './session-view.js';
+
+export interface SessionPolicyLookup {
+  forUser(userId: string): Promise<EffectiveSettings>;
+  allowedImageIds(userId: string): Promise<Set<string>>;
+}
+
+export interface SessionServiceDeps {
+  db: Db;
+  sessions: SessionRepo;
+  agents: AgentRepo;
+  launch: LaunchRepo;
+  client: AgentClient;
+  provisioner: Provisioner;
+  policy: SessionPolicyLookup;
+  clock: Clock;
+  checkinSeconds: number;
+  log: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
+}
+
+type Action = 'pause' | 'resume' | 'stop';
+
+const ACTIONS: Record<Action, { from: SessionState[]; via: SessionState; to: SessionState }> = {
+  pause: { from: ['running'], via: 'pausing', to: 'paused' },
+  resume: { from: ['paused', 'stopped'], via: 'resuming', to: 'running' },
+  stop: { from: ['running', 'paused'], via: 'stopping', to: 'stopped' },
+};
+
+export class SessionService {
+  constructor(private readonly deps: SessionServiceDeps) {}
+
+  async launch(caller: Caller, input: SessionCreate): Promise<SessionView> {
+    const { launch, policy, clock } = this.deps;
+    const image = await launch.image(input.imageId);
+    if (!image) throw new NotFoundError(`no workspace ${input.imageId}`);
+    if (!image.enabled) throw new ForbiddenError(`workspace ${image.name} is disabled`);
+    if (!(await policy.allowedImageIds(caller.userId)).has(image.id)) {
+      throw new ForbiddenError(`you may not launch workspace ${image.name}`);
+    }
+    const settings = await policy.forUser(caller.userId);
+    const now = clock.now();
+    const terms = {
+      keepaliveSeconds: settings.keepalive_expiration,
+      keepaliveAction: settings.keepalive_expiration_action,
+      expiresAt:
+        settings.session_time_limit > 0 ? new Date(now.getTime() + settings.session_time_limit * 1000) : null,
+      url: input.url ?? null,
+    };
+
+    const id = await this.deps.db.transaction().execute(async (tx) => {
+      const l = launch.withDb(tx);
+      await l.lockPlacement();
+      const held = await this.deps.sessions.withDb(tx).countLiveForUser(caller.userId);
+      if (held >= settings.max_sessions_per_user) {
+        throw new ConflictError(
+          `you already have ${held} sessions; the limit is ${settings.max_sessions_per_user}`,
+          {
+            limit: settings.max_sessions_per_user,
+          },
+        );
+      }
+      const staged = await l.claimStaged(image.id, input.zoneId);
+      if (staged) {
+        await l.assignStaged(staged.id, { userId: caller.userId, ...terms }, now);
+        return { id: staged.id, staged: true };
+      }
+      const placed = await this.placeIn(tx, image, input.zoneId);
+      const sessionId = newId();
+      await this.deps.sessions.withDb(tx).insert({
+        id: sessionId,
+        userId: caller.userId,
+        imageId: image.id,
+        agentId: placed.agentId,
+        zoneId: placed.zoneId,
+        stagingId: null,
+        cores: image.cores,
+        memoryMb: image.memory_mb,
+        now,
+        ...terms,
+      });
+      return { id: sessionId, staged: false };
+    });
+    if (!id.staged) this.deps.provisioner.start(id.id);
+    this.deps.log.info(
+      { sessionId: id.id, userId: caller.userId, image: image.name, staged: id.staged },
+      'session launched',
+    );
+    return this.view(id.id);
+  }
+
+  /** Starts a standby session for a staging pool (no owner yet). */
+  async launchStaged(stagingId: string, imageId: string, zoneId: string): Promise<string> {
+    const image = await this.deps.launch.image(imageId);
+    if (!image?.enabled) throw new InvalidError(`workspace ${imageId} is missing or disabled`);
+    const now = this.deps.clock.now();
+    const id = await this.deps.db.transaction().execute(async (tx) => {
+      await this.deps.launch.withDb(tx).lockPlacement();
+      const placed = await this.placeIn(tx, image, zoneId, true);
+      const sessionId = newId();
+      await this.deps.sessions.withDb(tx).insert({
+        id: sessionId,
+        userId: null,
+        imageId,
+        agentId: placed.agentId,
+        zoneId: placed.zoneId,
+        stagingId,
+        cores: image.cores,
+        memoryMb: image.memory_mb,
+        url: null,
+        keepaliveSeconds: 3600,
+        keepaliveAction: 'delete',
+        expiresAt: null,
+        now,
+      });
+      return sessionId;
+    });
+    this.deps.provisioner.start(id);
+    return id;
+  }
+
+  private async placeIn(tx: Db, image: LaunchImage, zoneId: string | undefined, stayInZone = false) {
+    const launch = this.deps.launch.withDb(tx);
+    const agents = this.deps.agents.withDb(tx);
+    const [zones, rows, alloc] = await Promise.all([launch.zones(), agents.list(), agents.allocations()]);
+    const target = zoneId ?? zones.find((z) => z.isDefault)?.id;
+    if (!target || !zones.some((z) => z.id === target)) {
+      throw new InvalidError(`zoneId: no zone ${zoneId ?? '(default)'}`, { issues: [{ field: 'zoneId' }] });
+    }
+    const now = this.deps.clock.now();
+    const snapshot: PlacementAgent[] = rows.map((a) => {
+      const cap = agentCapacity(a);
+      const pulled = a.images.find((i) => i.ref === image.docker_image);
+      return {
+        id: a.id,
+        name: a.name,
+        zoneId: a.zone_id,
+        enabled: a.enabled,
+        draining: a.draining,
+        online: isOnline(a, now, this.deps.checkinSeconds),
+        coresTotal: cap.cores,
+        memoryMbTotal: cap.memoryMb,
+        coresAllocated: alloc.get(a.id)?.cores ?? 0,
+        memoryMbAllocated: alloc.get(a.id)?.memory_mb ?? 0,
+        image: pulled?.state ?? 'missing',
+      };
+    });
+    const zoneView = stayInZone ? zones.map((z) => ({ ...z, searchAlternateZones: false })) : zones;
+    const result = place(
+      {
+        cores: image.cores,
+        memoryMb: image.memory_mb,
+        imageRef: image.docker_image,
+        zoneId: target,
+        restrictZoneId: image.zone_id,
+        restrictAgentId: image.agent_id,
+      },
+      snapshot,
+      zoneView,
+    );
+    if (!result.ok) throw new UnavailableError(result.reason);
+    return result;
+  }
+
+  async list(caller: Caller): Promise<SessionView[]> {
+    return (await this.deps.sessions.list({ userId: caller.userId })).map(toSessionView);
+  }
+
+  async adminList(filter: SessionFilter): Promise<SessionView[]> {
+    return (await this.deps.sessions.list(filter)).map(toSessionView);
+  }
+
+  async get(caller: Caller, id: string): Promise<SessionView> {
+    await this.owned(caller, id);
+    return this.view(id);
+  }
+
+  async events(caller: Caller, id: string): Promise<SessionEvent[]> {
+    await this.owned(caller, id);
+    return (await this.deps.sessions.events(id)).map((e) => ({
+      state: e.state as SessionState,
+      reason: e.reason,
+      at: e.at.toISOString(),
+    }));
+  }
+
+  async keepalive(caller: Caller, id: string): Promise<SessionView> {
+    const row = await this.owned(caller, id);
+    if (row.ended_at) throw new ConflictError(`session is ${row.state}`);
+    await this.deps.sessions.keepalive(id, this.deps.clock.now());
+    return this.view(id);
+  }
+
+  async act(caller: Caller | 'system', id: string, action: Action, reason?: string): Promise<SessionView> {
+    const row = caller === 'system' ? await this.mustFind(id) : await this.owned(caller, id);
+    if (caller !== 'system' && !caller.isAdmin && row.user_id) {
+      const settings = await this.deps.policy.forUser(row.user_id);
+      const allowed = action === 'stop' ? settings.allow_stop : settings.allow_pause || action === 'resume';
+      if (!allowed) throw new ForbiddenError(`your groups do not allow you to ${action} sessions`);
+    }
+    const plan = ACTIONS[action];
+    const { sessions, clock, client } = this.deps;
+    const agent = await this.agentOf(row);
+    const claimed = await sessions.transition(id, plan.from, plan.via, reason ?? null, clock.now());
+    if (!claimed) throw new ConflictError(`cannot ${action} a session that is ${row.state}`);
+    try {
+      await client.action(agent, id, action);
+      if (action === 'resume' && row.state === 'stopped') await client.ready(agent, id, 90_000);
+      const now = clock.now();
+      await sessions.transition(
+        id,
+        [plan.via],
+        plan.to,
+        reason ?? null,
+        now,
+        action === 'resume' ? { running_at: now } : {},
+      );
+    } catch (err) {
+      // The agent did not do it: go back to where we were, with its message as the reason.
+      await sessions.transition(
+        id,
+        [plan.via],
+        row.state as SessionState,
+        `${action} failed: ${(err as Error).message}`,
+        clock.now(),
+      );
+      throw new UnavailableError(`could not ${action} the session: ${(err as Error).message}`);
+    }
+    return this.view(id);
+  }
+
+  async delete(caller: Caller | 'system', id: string, reason = 'deleted by owner'): Promise<void> {
+    const row = caller === 'system' ? await this.mustFind(id) : await this.owned(caller, id);
+    if (row.ended_at) return;
+    const { sessions, clock, client, log } = this.deps;
+    const live = [
+      'requested',
+      'provisioning',
+      'starting',
+      'running',
+      'pausing',
+      'paused',
+      'resuming',
+      'stopping',
+      'stopped',
+      'lost',
+      'deleting',
+    ] as const;
+    const claimed = await sessions.transition(id, live, 'deleting', reason, clock.now());
+    if (!claimed) return;
+    if (claimed.agent_id) {
+      const agent = await this.deps.agents.find(claimed.agent_id);
+      // An unreachable agent is fine: its next check-in learns the session is gone and removes it.
+      if (agent)
+        await client
+          .destroy({ id: agent.id, url: agent.url }, id)
+          .catch((err) =>
+            log.warn({ sessionId: id, err: (err as Error).message }, 'agent did not confirm delete'),
+          );
+    }
+    await sessions.transition(id, ['deleting'], 'deleted', reason, clock.now());
+  }
+
+  async destroyAllOnAgent(agentId: string): Promise<void> {
+    for (const s of await this.deps.sessions.liveOnAgent(agentId))
+      await this.delete('system', s.id, 'agent deleted');
+  }
+
+  async deleteAllForUser(userId: string): Promise<void> {
+    for (const s of await this.deps.sessions.list({ userId }))
+      await this.delete('system', s.id, 'user deleted');
+  }
+
+  async view(id: string): Promise<SessionView> {
+    const row = await this.deps.sessions.findView(id);
+    if (!row) throw new NotFoundError(`no session ${id}`);
+    return toSessionView(row);
+  }
+
+  private async mustFind(id: string): Promise<SessionRow> {
+    const row = await this.deps.sessions.find(id);
+    if (!row) throw new NotFoundError(`no session ${id}`);
+    return row;
+  }
+
+  /** Other people's sessions answer 404, not 403: their existence is not the caller's business. */
+  private async owned(caller: Caller, id: string): Promise<SessionRow> {
+    const row = await this.deps.sessions.find(id);
+    if (!row || (row.user_id !== caller.userId && !caller.isAdmin))
+      throw new NotFoundError(`no session ${id}`);
+    return row;
+  }
+
+  private async agentOf(row: SessionRow): Promise<{ id: string; url: string }> {
+    const agent = row.agent_id ? await this.deps.agents.find(row.agent_id) : undefined;
+    if (!agent) throw new UnavailableError('the session has no agent');
+    return { id: agent.id, url: agent.url };
+  }
+}
