@@ -25,7 +25,10 @@ export interface ReconcileOutcome {
  */
 export class CheckinReconciler {
   constructor(
-    private readonly sessions: SessionRepo,
+    private readonly sessions: Pick<
+      SessionRepo,
+      'liveOnAgent' | 'setActivity' | 'transition' | 'unknownOrEnded'
+    >,
     private readonly clock: Clock,
     private readonly checkinSeconds: number,
   ) {}

@@ -20,8 +20,8 @@ export class AgentHealthLoop implements Loop {
   readonly name = 'agent-health';
   constructor(
     private readonly deps: {
-      agents: AgentRepo;
-      sessions: SessionRepo;
+      agents: Pick<AgentRepo, 'markSilentOffline'>;
+      sessions: Pick<SessionRepo, 'liveOnAgent' | 'transition'>;
       clock: Clock;
       checkinSeconds: number;
       log: LoopLog;
@@ -55,7 +55,12 @@ export class AgentHealthLoop implements Loop {
 export class ExpiryLoop implements Loop {
   readonly name = 'expiry';
   constructor(
-    private readonly deps: { sessions: SessionRepo; service: SessionService; clock: Clock; log: LoopLog },
+    private readonly deps: {
+      sessions: Pick<SessionRepo, 'pastTimeLimit' | 'expiredKeepalive'>;
+      service: Pick<SessionService, 'delete' | 'act'>;
+      clock: Clock;
+      log: LoopLog;
+    },
   ) {}
 
   async tick(): Promise<number> {
@@ -95,9 +100,9 @@ export class RecoveryLoop implements Loop {
   readonly name = 'recovery';
   constructor(
     private readonly deps: {
-      sessions: SessionRepo;
-      provisioner: Provisioner;
-      service: SessionService;
+      sessions: Pick<SessionRepo, 'stale'>;
+      provisioner: Pick<Provisioner, 'isDriving' | 'start'>;
+      service: Pick<SessionService, 'delete'>;
       clock: Clock;
       log: LoopLog;
       requestedAfterMs?: number;

@@ -1,0 +1,117 @@
+import { describe, expect, it, vi } from 'vitest';
+import { ManualClock } from '../platform/clock.js';
+import { InMemorySessions, sessionRow } from '../testing/in-memory-sessions.js';
+import { AgentHealthLoop, ExpiryLoop, Manager, RecoveryLoop } from './loops.js';
+
+const log = { info: () => undefined, warn: () => undefined };
+const t0 = new Date('2026-01-01T00:00:00Z');
+
+describe('AgentHealthLoop', () => {
+  it('marks sessions of agents that went silent as lost, and only those', async () => {
+    const clock = new ManualClock(t0);
+    const sessions = new InMemorySessions([
+      sessionRow({ id: 's1', agent_id: 'a1', state: 'running' }),
+      sessionRow({ id: 's2', agent_id: 'a1', state: 'provisioning' }),
+      sessionRow({ id: 's3', agent_id: 'a2', state: 'running' }),
+    ]);
+    const markSilentOffline = vi.fn(async (cutoff: Date) => {
+      // Three 5-second check-ins missed.
+      expect(cutoff.getTime()).toBe(clock.now().getTime() - 15_000);
+      return ['a1'];
+    });
+    const loop = new AgentHealthLoop({
+      agents: { markSilentOffline },
+      sessions,
+      clock,
+      checkinSeconds: 5,
+      log,
+    });
+    expect(await loop.tick()).toBe(1);
+    expect(sessions.rows.map((r) => r.state)).toEqual(['lost', 'provisioning', 'running']);
+    expect(sessions.rows[0]?.state_reason).toBe('agent offline');
+  });
+});
+
+describe('ExpiryLoop', () => {
+  function setup() {
+    const clock = new ManualClock(t0);
+    const sessions = new InMemorySessions([
+      sessionRow({ id: 'del', keepalive_seconds: 60, keepalive_action: 'delete' }),
+      sessionRow({ id: 'pause', keepalive_seconds: 60, keepalive_action: 'pause' }),
+      sessionRow({ id: 'long', keepalive_seconds: 3600 }),
+      sessionRow({ id: 'staged', user_id: null, keepalive_seconds: 60 }),
+      sessionRow({ id: 'limited', keepalive_seconds: 3600, expires_at: new Date(t0.getTime() + 120_000) }),
+    ]);
+    const service = { delete: vi.fn(async () => undefined), act: vi.fn(async () => ({}) as never) };
+    return { clock, loop: new ExpiryLoop({ sessions, service, clock, log }), service };
+  }
+
+  it('does nothing before the keepalive runs out', async () => {
+    const { clock, loop, service } = setup();
+    clock.advance(59_000);
+    expect(await loop.tick()).toBe(0);
+    expect(service.delete).not.toHaveBeenCalled();
+  });
+
+  it('applies each owner’s action once the keepalive expired, never to staged sessions', async () => {
+    const { clock, loop, service } = setup();
+    clock.advance(61_000);
+    expect(await loop.tick()).toBe(2);
+    expect(service.delete).toHaveBeenCalledWith('system', 'del', 'keepalive expired');
+    expect(service.act).toHaveBeenCalledWith('system', 'pause', 'pause', 'keepalive expired');
+  });
+
+  it('deletes sessions past their time limit', async () => {
+    const { clock, loop, service } = setup();
+    clock.advance(121_000);
+    await loop.tick();
+    expect(service.delete).toHaveBeenCalledWith('system', 'limited', 'session time limit reached');
+  });
+});
+
+describe('RecoveryLoop', () => {
+  it('re-drives launches left half-way once they are stale, unless this process drives them', async () => {
+    const clock = new ManualClock(t0);
+    const sessions = new InMemorySessions([
+      sessionRow({ id: 'req', state: 'requested' }),
+      sessionRow({ id: 'prov', state: 'provisioning' }),
+      sessionRow({ id: 'mine', state: 'starting' }),
+      sessionRow({ id: 'ok', state: 'running' }),
+    ]);
+    const provisioner = { isDriving: (id: string) => id === 'mine', start: vi.fn() };
+    const service = { delete: vi.fn(async () => undefined) };
+    const loop = new RecoveryLoop({ sessions, provisioner, service, clock, log });
+    clock.advance(11_000);
+    expect(await loop.tick()).toBe(1);
+    expect(provisioner.start).toHaveBeenCalledWith('req', ['requested', 'provisioning', 'starting']);
+    clock.advance(120_000);
+    await loop.tick();
+    expect(provisioner.start).toHaveBeenCalledWith('prov', expect.anything());
+    expect(provisioner.start).not.toHaveBeenCalledWith('mine', expect.anything());
+  });
+});
+
+describe('Manager', () => {
+  it('keeps one loop from running twice at once and survives a failing loop', async () => {
+    let release: () => void = () => undefined;
+    let runs = 0;
+    const slow = {
+      name: 'slow',
+      tick: () =>
+        new Promise<number>((r) => {
+          runs += 1;
+          release = () => r(0);
+        }),
+    };
+    const failing = { name: 'failing', tick: async () => Promise.reject(new Error('boom')) };
+    const warn = vi.fn();
+    const m = new Manager([], { info: () => undefined, warn });
+    const first = m.runOnce(slow);
+    await m.runOnce(slow);
+    expect(runs).toBe(1);
+    release();
+    await first;
+    await m.runOnce(failing);
+    expect(warn).toHaveBeenCalledWith({ loop: 'failing', err: 'boom' }, 'manager loop failed');
+  });
+});
