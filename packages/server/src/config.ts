@@ -12,4 +12,6 @@ export interface ServerConfig {
   adminPassword?: string;
   sessionTtlHours: number;
   trustedProxies: string[];
+  /** How often agents check in; an agent is offline after three missed check-ins. Default 5. */
+  checkinSeconds?: number;
 }

@@ -35,7 +35,7 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
   };
   try {
     const { installationId } = await prepareDatabase(database.db, config, logger);
-    const services = createServices({
+    const services = await createServices({
       config,
       database,
       clock: systemClock,
@@ -53,6 +53,8 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
       ...resourceRoutes(services),
     });
     closers.push(() => app.close());
+    services.manager.start();
+    closers.push(async () => services.manager.stop());
     const sweeper = setInterval(() => {
       new AuthSessionRepo(database.db).deleteExpired(systemClock.now()).catch(() => undefined);
     }, 3600_000);

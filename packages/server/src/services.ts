@@ -1,4 +1,12 @@
 import type { Logger } from 'pino';
+import { HttpAgentClient } from './agents/agent-client.js';
+import { AgentRepo } from './agents/agent-repo.js';
+import { AgentService } from './agents/agent-service.js';
+import { CheckinReconciler } from './agents/checkin-reconciler.js';
+import { loadGrantSigner, RegistrationTokens } from './agents/grant-keys.js';
+import type { GrantSigner } from './agents/grant-signer.js';
+import { EffectiveSettingsService } from './api/groups/effective-settings-service.js';
+import { GroupRepo } from './api/groups/group-repo.js';
 import { SystemStatus } from './api/system-info/system-status.js';
 import { UserRepo } from './api/users/user-repo.js';
 import { AttemptLimiter } from './auth/attempt-limiter.js';
@@ -7,13 +15,28 @@ import { AuthSessionRepo } from './auth/auth-session-repo.js';
 import { argon2Hasher } from './auth/password-hasher.js';
 import type { ServerConfig } from './config.js';
 import type { OpenedDatabase } from './db/open.js';
+import { AgentHealthLoop, ExpiryLoop, Manager, RecoveryLoop } from './manager/loops.js';
 import type { Clock } from './platform/clock.js';
+import { LaunchRepo } from './sessions/launch-repo.js';
+import { Provisioner } from './sessions/provisioner.js';
+import { SessionRepo } from './sessions/session-repo.js';
+import { SessionService } from './sessions/session-service.js';
+import { SystemSettingsRepo } from './settings/system-settings-repo.js';
+import { StagingLoop } from './staging/staging-loop.js';
+import { StagingRepo } from './staging/staging-repo.js';
+import { StagingService } from './staging/staging-service.js';
 import { version } from './version.js';
 
 /** Every service of the server, built once from its side effects (database, clock, config). */
 export interface Services {
   auth: AuthService;
   status: SystemStatus;
+  agents: AgentService;
+  sessions: SessionService;
+  staging: StagingService;
+  settings: EffectiveSettingsService;
+  grants: GrantSigner;
+  manager: Manager;
 }
 
 export interface ServiceContext {
@@ -25,7 +48,7 @@ export interface ServiceContext {
   startedAt: Date;
 }
 
-export function createServices(ctx: ServiceContext): Services {
+export async function createServices(ctx: ServiceContext): Promise<Services> {
   const { config, database, clock } = ctx;
   const db = database.db;
   const users = new UserRepo(db);
@@ -47,5 +70,62 @@ export function createServices(ctx: ServiceContext): Services {
     clock,
     pingDatabase: () => database.ping(),
   });
-  return { auth, status };
+  const checkinSeconds = config.checkinSeconds ?? 5;
+  const log = ctx.logger;
+  const grants = await loadGrantSigner(new SystemSettingsRepo(db));
+  const agentRepo = new AgentRepo(db);
+  const sessionRepo = new SessionRepo(db);
+  const launch = new LaunchRepo(db);
+  const client = new HttpAgentClient(grants);
+  const settings = new EffectiveSettingsService(new GroupRepo(db));
+  const provisioner = new Provisioner({
+    sessions: sessionRepo,
+    agents: agentRepo,
+    launch,
+    client,
+    clock,
+    log,
+  });
+  const sessions = new SessionService({
+    db,
+    sessions: sessionRepo,
+    agents: agentRepo,
+    launch,
+    client,
+    provisioner,
+    policy: settings,
+    clock,
+    checkinSeconds,
+    log,
+  });
+  const agents = new AgentService({
+    db,
+    agents: agentRepo,
+    tokens: new RegistrationTokens(new SystemSettingsRepo(db)),
+    signer: grants,
+    reconciler: new CheckinReconciler(sessionRepo, clock, checkinSeconds),
+    clock,
+    checkinSeconds,
+    destroySessionsOnAgent: (agentId) => sessions.destroyAllOnAgent(agentId),
+    log,
+  });
+  const stagingRepo = new StagingRepo(db);
+  const staging = new StagingService(db, stagingRepo);
+  const loopMs = Math.max(1000, Math.floor((checkinSeconds * 1000) / 2));
+  const manager = new Manager(
+    [
+      {
+        loop: new AgentHealthLoop({ agents: agentRepo, sessions: sessionRepo, clock, checkinSeconds, log }),
+        everyMs: loopMs,
+      },
+      { loop: new ExpiryLoop({ sessions: sessionRepo, service: sessions, clock, log }), everyMs: 5_000 },
+      {
+        loop: new RecoveryLoop({ sessions: sessionRepo, provisioner, service: sessions, clock, log }),
+        everyMs: 5_000,
+      },
+      { loop: new StagingLoop({ repo: stagingRepo, sessions, clock, log }), everyMs: loopMs },
+    ],
+    log,
+  );
+  return { auth, status, agents, sessions, staging, settings, grants, manager };
 }
