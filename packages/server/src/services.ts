@@ -7,8 +7,15 @@ import { loadGrantSigner, RegistrationTokens } from './agents/grant-keys.js';
 import type { GrantSigner } from './agents/grant-signer.js';
 import { EffectiveSettingsService } from './api/groups/effective-settings-service.js';
 import { GroupRepo } from './api/groups/group-repo.js';
+import { GroupService } from './api/groups/group-service.js';
+import { ImageRepo } from './api/images/image-repo.js';
+import { ImageService } from './api/images/image-service.js';
 import { SystemStatus } from './api/system-info/system-status.js';
+import { UserAdminService } from './api/users/user-admin-service.js';
 import { UserRepo } from './api/users/user-repo.js';
+import { WorkspaceService } from './api/workspaces/workspace-service.js';
+import { ZoneRepo } from './api/zones/zone-repo.js';
+import { ZoneService } from './api/zones/zone-service.js';
 import { AttemptLimiter } from './auth/attempt-limiter.js';
 import { AuthService } from './auth/auth-service.js';
 import { AuthSessionRepo } from './auth/auth-session-repo.js';
@@ -37,6 +44,11 @@ export interface Services {
   settings: EffectiveSettingsService;
   grants: GrantSigner;
   manager: Manager;
+  users: UserAdminService;
+  groups: GroupService;
+  zones: ZoneService;
+  images: ImageService;
+  workspaces: WorkspaceService;
 }
 
 export interface ServiceContext {
@@ -127,5 +139,25 @@ export async function createServices(ctx: ServiceContext): Promise<Services> {
     ],
     log,
   );
-  return { auth, status, agents, sessions, staging, settings, grants, manager };
+  const userAdmin = new UserAdminService(db, argon2Hasher, {
+    clock,
+    onUserDeleted: (userId) => sessions.deleteAllForUser(userId),
+    log,
+  });
+  const imageRepo = new ImageRepo(db);
+  return {
+    auth,
+    status,
+    agents,
+    sessions,
+    staging,
+    settings,
+    grants,
+    manager,
+    users: userAdmin,
+    groups: new GroupService(new GroupRepo(db)),
+    zones: new ZoneService(new ZoneRepo(db)),
+    images: new ImageService(imageRepo),
+    workspaces: new WorkspaceService(imageRepo),
+  };
 }

@@ -1,5 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import { agentAdminRoutes, agentProtocolRoutes } from '../agents/agent-routes.js';
+import { groupAdminRoutes } from '../api/groups/group-routes.js';
+import { imageAdminRoutes } from '../api/images/image-routes.js';
+import { userAdminRoutes } from '../api/users/user-routes.js';
+import { workspaceRoutes } from '../api/workspaces/workspace-routes.js';
+import { zoneAdminRoutes } from '../api/zones/zone-routes.js';
 import type { Services } from '../services.js';
 import { sessionAdminRoutes, sessionRoutes } from '../sessions/session-routes.js';
 import { stagingAdminRoutes } from '../staging/staging-routes.js';
@@ -13,11 +18,16 @@ export function resourceRoutes(services: Services): {
     routes: [
       (app) => agentProtocolRoutes(app, services.agents),
       (app) => sessionRoutes(app, services.sessions),
+      (app) => workspaceRoutes(app, services.workspaces),
     ],
     adminRoutes: [
       (admin) => agentAdminRoutes(admin, services.agents),
       (admin) => sessionAdminRoutes(admin, services.sessions),
       (admin) => stagingAdminRoutes(admin, services.staging),
+      (admin) => userAdminRoutes(admin, services.users),
+      (admin) => groupAdminRoutes(admin, services.groups),
+      (admin) => zoneAdminRoutes(admin, services.zones),
+      (admin) => imageAdminRoutes(admin, services.images),
     ],
   };
 }

@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
+import { ensureDefaults } from '../api/images/ensure-defaults.js';
 import { argon2Hasher } from '../auth/password-hasher.js';
 import type { Db } from '../db/database.js';
 import { migrateToLatest } from '../db/migrator.js';
@@ -9,7 +10,8 @@ import { type FirstStart, InstallationService } from './installation-service.js'
 
 /**
  * Brings a database to the current schema and, on its first use, creates the installation
- * identity, system groups and first administrator. Every entry point (server, CLI) calls this.
+ * identity, system groups and first administrator; on every start, the defaults (zone, workspaces)
+ * that are missing. Every entry point (server, CLI) calls this.
  */
 export async function prepareDatabase(
   db: Db,
@@ -22,6 +24,8 @@ export async function prepareDatabase(
     opts.adminPassword,
   );
   if (result.firstStart) await announceFirstAdmin(opts.dataDir, result.firstStart, logger);
+  const defaults = await ensureDefaults(db);
+  if (defaults.zoneCreated || defaults.imagesCreated.length > 0) logger.info(defaults, 'defaults created');
   return result;
 }
 
