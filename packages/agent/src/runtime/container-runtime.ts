@@ -83,6 +83,11 @@ export interface ContainerInfo {
   /** The engine's error text (e.g. why start failed), or null. */
   error: string | null;
   oomKilled: boolean;
+  /**
+   * The container's configured environment (secrets included, e.g. VNC_PW): the agent rebuilds its
+   * session records from it after a restart. Never log a ContainerInfo whole.
+   */
+  env?: Record<string, string>;
 }
 
 export interface ExecOptions {

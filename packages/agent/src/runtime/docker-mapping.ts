@@ -109,7 +109,17 @@ export function toContainerInfo(raw: Docker.ContainerInspectInfo): ContainerInfo
     exitCode: finishedAt && state !== 'running' && state !== 'paused' ? (raw.State?.ExitCode ?? null) : null,
     error: raw.State?.Error ? raw.State.Error : null,
     oomKilled: raw.State?.OOMKilled ?? false,
+    env: envRecord(raw.Config?.Env),
   };
+}
+
+function envRecord(list: string[] | undefined): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const item of list ?? []) {
+    const at = item.indexOf('=');
+    if (at > 0) env[item.slice(0, at)] = item.slice(at + 1);
+  }
+  return env;
 }
 
 /** Same arithmetic as `docker stats`, for cgroup v1 and v2. */
