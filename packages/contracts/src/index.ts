@@ -6,3 +6,4 @@ export * from './errors.js';
 export * from './group-settings.js';
 export * from './sessions.js';
 export * from './system.js';
+export * from './session-path.js';

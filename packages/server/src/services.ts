@@ -24,6 +24,8 @@ import type { ServerConfig } from './config.js';
 import type { OpenedDatabase } from './db/open.js';
 import { AgentHealthLoop, ExpiryLoop, Manager, RecoveryLoop } from './manager/loops.js';
 import type { Clock } from './platform/clock.js';
+import { EmbeddedProxy } from './proxy/embedded-proxy.js';
+import { StreamAuthService } from './proxy/stream-auth.js';
 import { LaunchRepo } from './sessions/launch-repo.js';
 import { Provisioner } from './sessions/provisioner.js';
 import { SessionRepo } from './sessions/session-repo.js';
@@ -49,6 +51,8 @@ export interface Services {
   zones: ZoneService;
   images: ImageService;
   workspaces: WorkspaceService;
+  streams: StreamAuthService;
+  proxy: EmbeddedProxy;
 }
 
 export interface ServiceContext {
@@ -145,6 +149,7 @@ export async function createServices(ctx: ServiceContext): Promise<Services> {
     log,
   });
   const imageRepo = new ImageRepo(db);
+  const streams = new StreamAuthService({ sessions: sessionRepo, agents: agentRepo, signer: grants });
   return {
     auth,
     status,
@@ -159,5 +164,7 @@ export async function createServices(ctx: ServiceContext): Promise<Services> {
     zones: new ZoneService(new ZoneRepo(db)),
     images: new ImageService(imageRepo),
     workspaces: new WorkspaceService(imageRepo),
+    streams,
+    proxy: new EmbeddedProxy({ auth, streams, log }),
   };
 }

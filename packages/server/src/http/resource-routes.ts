@@ -5,6 +5,7 @@ import { imageAdminRoutes } from '../api/images/image-routes.js';
 import { userAdminRoutes } from '../api/users/user-routes.js';
 import { workspaceRoutes } from '../api/workspaces/workspace-routes.js';
 import { zoneAdminRoutes } from '../api/zones/zone-routes.js';
+import { sessionAuthRoutes } from '../proxy/session-auth-routes.js';
 import type { Services } from '../services.js';
 import { sessionAdminRoutes, sessionRoutes } from '../sessions/session-routes.js';
 import { stagingAdminRoutes } from '../staging/staging-routes.js';
@@ -19,6 +20,8 @@ export function resourceRoutes(services: Services): {
       (app) => agentProtocolRoutes(app, services.agents),
       (app) => sessionRoutes(app, services.sessions),
       (app) => workspaceRoutes(app, services.workspaces),
+      (app) => sessionAuthRoutes(app, services.streams),
+      (app) => services.proxy.register(app),
     ],
     adminRoutes: [
       (admin) => agentAdminRoutes(admin, services.agents),

@@ -1,0 +1,62 @@
+import type { SessionRole } from '@porthole/contracts';
+import type { AgentRepo } from '../agents/agent-repo.js';
+import type { GrantSigner } from '../agents/grant-signer.js';
+import type { Caller } from '../auth/auth-service.js';
+import { ConflictError, NotFoundError, UnauthorizedError, UnavailableError } from '../errors.js';
+import type { SessionRepo } from '../sessions/session-repo.js';
+
+export interface StreamAuthorization {
+  sessionId: string;
+  agentId: string;
+  agentUrl: string;
+  role: SessionRole;
+  /** Signed, bound to agent + session + role, valid for a few seconds: only the connect uses it. */
+  grant: string;
+  grantPayload: { aud: string; sid: string; act: 'stream'; role: SessionRole; exp: number };
+}
+
+const GRANT_TTL_SECONDS = 30;
+
+/** Decides whether a browser may see a session's stream, and as what. Both proxies ask this. */
+export class StreamAuthService {
+  constructor(
+    private readonly deps: {
+      sessions: Pick<SessionRepo, 'find'>;
+      agents: Pick<AgentRepo, 'find'>;
+      signer: GrantSigner;
+      /** Share participants (issue 8) plug in here. */
+      participantRole?: (sessionId: string, userId: string) => Promise<SessionRole | null>;
+    },
+  ) {}
+
+  async authorize(caller: Caller | null, sessionId: string): Promise<StreamAuthorization> {
+    if (!caller) throw new UnauthorizedError('sign in first');
+    const session = await this.deps.sessions.find(sessionId);
+    if (!session || session.ended_at) throw new NotFoundError(`no session ${sessionId}`);
+    let role: SessionRole | null = null;
+    if (session.user_id === caller.userId) role = 'owner';
+    else
+      role =
+        (await this.deps.participantRole?.(sessionId, caller.userId)) ?? (caller.isAdmin ? 'viewer' : null);
+    // Other people's sessions look absent rather than forbidden.
+    if (!role) throw new NotFoundError(`no session ${sessionId}`);
+    if (session.state !== 'running') throw new ConflictError(`session is ${session.state}`);
+    const agent = session.agent_id ? await this.deps.agents.find(session.agent_id) : undefined;
+    if (!agent) throw new UnavailableError('the session has no agent');
+    const grantPayload = {
+      aud: agent.id,
+      sid: sessionId,
+      act: 'stream' as const,
+      role,
+      exp: Math.floor(Date.now() / 1000) + GRANT_TTL_SECONDS,
+    };
+    return {
+      sessionId,
+      agentId: agent.id,
+      agentUrl: agent.url,
+      role,
+      grant: this.deps.signer.sign(grantPayload),
+      grantPayload,
+    };
+  }
+}
