@@ -3,18 +3,24 @@ export const imageNames = ['desktop', 'desktop-deluxe', 'firefox'] as const;
 export type ImageName = (typeof imageNames)[number];
 
 export interface ImageSpec {
+  /** Also the folder under images/ and the repository under the namespace (`porthole/<name>`). */
   name: ImageName;
-  /** Repository without tag; the builder tags `<repository>:<version>` and `<repository>:latest`. */
-  repository: string;
   /** Image this one is built FROM (passed as the PARENT build arg); none means the Debian base. */
   parent?: ImageName;
 }
 
 export const catalogue: readonly ImageSpec[] = [
-  { name: 'desktop', repository: 'porthole/desktop' },
-  { name: 'desktop-deluxe', repository: 'porthole/desktop-deluxe', parent: 'desktop' },
-  { name: 'firefox', repository: 'porthole/firefox', parent: 'desktop' },
+  { name: 'desktop' },
+  { name: 'desktop-deluxe', parent: 'desktop' },
+  { name: 'firefox', parent: 'desktop' },
 ];
+
+export const defaultNamespace = 'porthole';
+
+/** Repository without tag; the builder tags `<repository>:<version>` and `<repository>:latest`. */
+export function repositoryOf(name: ImageName, namespace: string = defaultNamespace): string {
+  return `${namespace}/${name}`;
+}
 
 export function isImageName(value: string): value is ImageName {
   return (imageNames as readonly string[]).includes(value);

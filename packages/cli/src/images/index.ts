@@ -4,12 +4,20 @@ import { join } from 'node:path';
 import Dockerode from 'dockerode';
 import { resolveBase } from './base.js';
 import { buildOne, tagImage } from './build-one.js';
-import { buildPlan, type ImageName, type ImageSpec, imageNames, isImageName, specOf } from './catalogue.js';
+import {
+  buildPlan,
+  defaultNamespace,
+  type ImageName,
+  type ImageSpec,
+  imageNames,
+  isImageName,
+  repositoryOf,
+} from './catalogue.js';
 import { inputsHash, listContext } from './inputs.js';
 import { findProjectRoot, projectVersion } from './paths.js';
 
 export { createDebootstrapBase, resolveBase } from './base.js';
-export { catalogue, type ImageName, imageNames } from './catalogue.js';
+export { catalogue, type ImageName, imageNames, repositoryOf } from './catalogue.js';
 
 /** Label holding the hash of everything an image was built from; equal hash = nothing to do. */
 export const inputsHashLabel = 'io.porthole.inputs-hash';
@@ -32,6 +40,8 @@ export interface BuildImagesOptions {
   base?: string;
   /** Docker network for RUN steps, e.g. `host` where the bridge cannot reach the Debian mirror. */
   networkMode?: string;
+  /** Repository namespace (`porthole/desktop`…); tests build under their own to leave real images be. */
+  namespace?: string;
 }
 
 export interface BuildResult {
@@ -54,6 +64,7 @@ export async function buildImages(options: BuildImagesOptions = {}): Promise<Bui
   const docker = options.docker ?? new Dockerode();
   const root = options.root ?? findProjectRoot();
   const version = projectVersion(root);
+  const namespace = options.namespace ?? defaultNamespace;
   const started = Date.now();
 
   const base = await resolveBase({ docker, log, ...(options.base ? { base: options.base } : {}) });
@@ -67,7 +78,7 @@ export async function buildImages(options: BuildImagesOptions = {}): Promise<Bui
         if (spec.parent && !parent?.id) {
           const skipped: BuildResult = {
             name: spec.name,
-            image: `${spec.repository}:${version}`,
+            image: `${repositoryOf(spec.name, namespace)}:${version}`,
             status: 'skipped',
             seconds: 0,
             error: `parent image ${spec.parent} is not available`,
@@ -77,9 +88,17 @@ export async function buildImages(options: BuildImagesOptions = {}): Promise<Bui
         }
         const from =
           spec.parent && parent?.id
-            ? { ref: `${specOf(spec.parent).repository}:${version}`, id: parent.id, arg: 'PARENT' }
+            ? { ref: `${repositoryOf(spec.parent, namespace)}:${version}`, id: parent.id, arg: 'PARENT' }
             : { ref: base.ref, id: base.id, arg: 'BASE' };
-        return buildSpec(spec, { docker, log, root, version, from, options });
+        return buildSpec(spec, {
+          docker,
+          log,
+          root,
+          version,
+          repository: repositoryOf(spec.name, namespace),
+          from,
+          options,
+        });
       }),
     );
     for (const result of done) results.set(result.name, result);
@@ -95,15 +114,16 @@ interface SpecContext {
   log: (line: string) => void;
   root: string;
   version: string;
+  repository: string;
   from: { ref: string; id: string; arg: string };
   options: BuildImagesOptions;
 }
 
 async function buildSpec(spec: ImageSpec, ctx: SpecContext): Promise<BuildResult> {
-  const { docker, log, version, from, options } = ctx;
+  const { docker, log, version, repository, from, options } = ctx;
   const started = Date.now();
-  const image = `${spec.repository}:${version}`;
-  const tags = [image, `${spec.repository}:latest`];
+  const image = `${repository}:${version}`;
+  const tags = [image, `${repository}:latest`];
   try {
     const dir = join(ctx.root, 'images', spec.name);
     const files = await listContext(dir);
@@ -113,8 +133,8 @@ async function buildSpec(spec: ImageSpec, ctx: SpecContext): Promise<BuildResult
 
     const existing = await inspectOrUndefined(docker, image);
     if (!options.force && existing?.Config?.Labels?.[inputsHashLabel] === hash) {
-      const latest = await inspectOrUndefined(docker, `${spec.repository}:latest`);
-      if (latest?.Id !== existing.Id) await tagImage(docker, existing.Id, `${spec.repository}:latest`);
+      const latest = await inspectOrUndefined(docker, `${repository}:latest`);
+      if (latest?.Id !== existing.Id) await tagImage(docker, existing.Id, `${repository}:latest`);
       log(`[${spec.name}] up to date (${image}, inputs unchanged)`);
       return {
         name: spec.name,
