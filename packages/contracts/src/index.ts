@@ -4,6 +4,6 @@ export * from './auth.js';
 export * from './common.js';
 export * from './errors.js';
 export * from './group-settings.js';
+export * from './session-path.js';
 export * from './sessions.js';
 export * from './system.js';
-export * from './session-path.js';

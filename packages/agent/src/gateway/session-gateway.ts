@@ -9,7 +9,6 @@ import type { GrantVerifier } from '../auth/grant-verifier.js';
 import { ActivityTracker } from './activity.js';
 import { createRfbClientFilter } from './rfb-filter.js';
 
-
 export interface StreamTarget {
   hostPort: number;
   vncPassword: string;
