@@ -1,3 +1,6 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { AuthSessionRepo } from './auth/auth-session-repo.js';
@@ -20,6 +23,8 @@ export interface RunningServer {
   installationId: string;
   close(): Promise<void>;
 }
+
+const webRoot = fileURLToPath(new URL('../../web/dist/', import.meta.url));
 
 export async function startServer(config: ServerConfig, logger: Logger): Promise<RunningServer> {
   const startedAt = systemClock.now();
@@ -51,6 +56,7 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
       tls,
       trustedProxies: config.trustedProxies,
       ...resourceRoutes(services),
+      ...(existsSync(join(webRoot, 'index.html')) ? { webRoot } : {}),
     });
     closers.push(() => app.close());
     services.manager.start();

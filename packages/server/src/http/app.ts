@@ -1,4 +1,5 @@
 import cookie from '@fastify/cookie';
+import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import { healthRoutes } from '../api/health/health-routes.js';
@@ -19,6 +20,8 @@ export interface AppDeps {
   trustedProxies?: string[];
   /** Resource routes outside the admin scope (paths start with /api/…). */
   routes?: Array<(app: FastifyInstance) => void>;
+  /** Built web app (index.html + assets) served at `/`, with index.html for client-side routes. */
+  webRoot?: string;
   /** Resource routes inside /api/admin (paths relative to it), behind the admin guard. */
   adminRoutes?: Array<(admin: FastifyInstance) => void>;
 }
@@ -47,7 +50,22 @@ export async function createApp(deps: AppDeps): Promise<{ app: FastifyInstance; 
   });
 
   await app.register(cookie);
-  installErrorHandler(app);
+  installErrorHandler(app, deps.webRoot ? 'index.html' : undefined);
+  if (deps.webRoot) {
+    await app.register(fastifyStatic, {
+      root: deps.webRoot,
+      wildcard: false,
+      index: 'index.html',
+      cacheControl: false,
+      setHeaders: (res, path) => {
+        // Hashed assets never change; index.html must always be fresh.
+        res.setHeader(
+          'cache-control',
+          path.includes('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache',
+        );
+      },
+    });
+  }
   installCallerHook(app, deps.auth);
 
   healthRoutes(app, deps.status);

@@ -7,7 +7,7 @@ function body(code: ErrorBody['error']['code'], message: string, details?: unkno
 }
 
 /** The one place where errors become HTTP: domain errors keep their status, the rest are 500. */
-export function installErrorHandler(app: FastifyInstance): void {
+export function installErrorHandler(app: FastifyInstance, spaIndex?: string): void {
   app.setErrorHandler((err: FastifyError | DomainError | Error, request, reply) => {
     if (err instanceof DomainError) {
       if (err instanceof RateLimitedError) reply.header('retry-after', String(err.retryAfterSeconds));
@@ -30,6 +30,19 @@ export function installErrorHandler(app: FastifyInstance): void {
     return reply.status(500).send(body('internal', 'internal error'));
   });
   app.setNotFoundHandler((request, reply) => {
-    reply.status(404).send(body('not_found', `no route ${request.method} ${request.url.split('?')[0]}`));
+    const path = request.url.split('?')[0] ?? '';
+    // Client-side routes of the web app get its index page; API and session paths stay 404.
+    if (
+      spaIndex &&
+      request.method === 'GET' &&
+      !path.startsWith('/api/') &&
+      !path.startsWith('/session/') &&
+      !path.includes('.')
+    ) {
+      return reply.type('text/html').header('cache-control', 'no-cache').sendFile(spaIndex);
+    }
+    return reply
+      .status(404)
+      .send(body('not_found', `no route ${request.method} ${request.url.split('?')[0]}`));
   });
 }
