@@ -59,7 +59,7 @@ export async function createApp(deps: AppDeps): Promise<{ app: FastifyInstance; 
       cacheControl: false,
       setHeaders: (res, path) => {
         // Hashed assets never change; index.html must always be fresh.
-        res.setHeader(
+        res.header(
           'cache-control',
           path.includes('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache',
         );
