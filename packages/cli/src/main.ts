@@ -8,17 +8,19 @@ const commands: Record<string, () => Promise<Command>> = {
   migrate: () => import('./commands/migrate.js'),
   user: () => import('./commands/user.js'),
   images: () => import('./commands/images.js'),
+  'nginx-config': () => import('./commands/nginx-config.js'),
 };
 
 const usage = `Usage: porthole <command> [options]
 
 Commands:
-  up        run server, proxy and a local agent on this machine (all-in-one)
-  server    run the API server and manager (with the embedded proxy)
-  agent     run an agent on a Docker host
-  migrate   apply database migrations and exit
-  user      create users and reset passwords
-  images    build the workspace images
+  up            run server, proxy and a local agent on this machine (all-in-one)
+  server        run the API server and manager (with the embedded proxy)
+  agent         run an agent on a Docker host
+  migrate       apply database migrations and exit
+  user          create users and reset passwords
+  images        build the workspace images
+  nginx-config  print the production nginx configuration
 
 Run 'porthole <command> --help' for a command's options.
 `;

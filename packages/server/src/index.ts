@@ -5,5 +5,6 @@ export { redactUrl } from './db/database.js';
 export { migrateToLatest } from './db/migrator.js';
 export { type OpenedDatabase, openConfiguredDatabase } from './db/open.js';
 export { prepareDatabase } from './installation/prepare-database.js';
+export { type NginxConfigOptions, renderNginxConfig } from './proxy/nginx-config.js';
 export { type RunningServer, startServer } from './server.js';
 export { version } from './version.js';
