@@ -129,6 +129,17 @@ describe('admin groups API', () => {
     expect(names).not.toContain('X');
   });
 
+  it('accepts a repeated id in a list once', async () => {
+    const u = await user('twice@example.com');
+    const r = await admin.post<GroupView>('/api/admin/groups', {
+      name: 'Twice',
+      memberIds: [u.id, u.id],
+      imageIds: [images[0]?.id, images[0]?.id],
+    });
+    expect(r.status).toBe(201);
+    expect(r.body).toMatchObject({ memberIds: [u.id], imageIds: [images[0]?.id] });
+  });
+
   it('refuses clashing names', async () => {
     expect((await admin.post('/api/admin/groups', { name: 'Support' })).status).toBe(201);
     expect((await admin.post('/api/admin/groups', { name: 'support' })).status).toBe(409);

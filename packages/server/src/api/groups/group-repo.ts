@@ -131,7 +131,9 @@ export class GroupRepo {
     return r.numDeletedRows > 0n;
   }
 
-  async setMembers(groupId: string, userIds: readonly string[]): Promise<void> {
+  async setMembers(groupId: string, wanted: readonly string[]): Promise<void> {
+    // A repeated id in a request would otherwise hit the primary key twice in one statement.
+    const userIds = [...new Set(wanted)];
     let del = this.db.deleteFrom('group_members').where('group_id', '=', groupId);
     if (userIds.length > 0) del = del.where('user_id', 'not in', [...userIds]);
     await del.execute();
@@ -143,7 +145,9 @@ export class GroupRepo {
       .execute();
   }
 
-  async setImages(groupId: string, imageIds: readonly string[]): Promise<void> {
+  async setImages(groupId: string, wanted: readonly string[]): Promise<void> {
+    // A repeated id in a request would otherwise hit the primary key twice in one statement.
+    const imageIds = [...new Set(wanted)];
     let del = this.db.deleteFrom('group_images').where('group_id', '=', groupId);
     if (imageIds.length > 0) del = del.where('image_id', 'not in', [...imageIds]);
     await del.execute();

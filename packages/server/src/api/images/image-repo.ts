@@ -125,7 +125,9 @@ export class ImageRepo {
     }
   }
 
-  async setGroups(imageId: string, groupIds: readonly string[]): Promise<void> {
+  async setGroups(imageId: string, wanted: readonly string[]): Promise<void> {
+    // A repeated id in a request would otherwise hit the primary key twice in one statement.
+    const groupIds = [...new Set(wanted)];
     let del = this.db.deleteFrom('group_images').where('image_id', '=', imageId);
     if (groupIds.length > 0) del = del.where('group_id', 'not in', [...groupIds]);
     await del.execute();

@@ -215,7 +215,9 @@ export class UserRepo {
   }
 
   /** Makes the user's memberships exactly `groupIds`. */
-  async setGroups(userId: string, groupIds: readonly string[]): Promise<void> {
+  async setGroups(userId: string, wanted: readonly string[]): Promise<void> {
+    // A repeated id in a request would otherwise hit the primary key twice in one statement.
+    const groupIds = [...new Set(wanted)];
     let del = this.db.deleteFrom('group_members').where('user_id', '=', userId);
     if (groupIds.length > 0) del = del.where('group_id', 'not in', [...groupIds]);
     await del.execute();
