@@ -1,4 +1,5 @@
 import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Migration, type MigrationProvider, type MigrationResultSet, Migrator, sql } from 'kysely';
 import type { Db } from './database.js';
@@ -7,11 +8,13 @@ const migrationsDir = fileURLToPath(new URL('../../migrations/', import.meta.url
 
 /** Plain SQL files, applied in name order; one SQL dialect everywhere (Postgres). */
 class SqlFileMigrationProvider implements MigrationProvider {
+  constructor(private readonly dir: string) {}
+
   async getMigrations(): Promise<Record<string, Migration>> {
-    const files = (await readdir(migrationsDir)).filter((f) => f.endsWith('.sql')).sort();
+    const files = (await readdir(this.dir)).filter((f) => f.endsWith('.sql')).sort();
     const migrations: Record<string, Migration> = {};
     for (const file of files) {
-      const text = await readFile(`${migrationsDir}${file}`, 'utf8');
+      const text = await readFile(join(this.dir, file), 'utf8');
       migrations[file.replace(/\.sql$/, '')] = {
         up: async (db) => {
           await sql.raw(text).execute(db);
@@ -29,10 +32,10 @@ export interface MigrationOutcome {
 /**
  * Kysely's migrator on Postgres holds an advisory lock and runs all pending migrations in one
  * transaction, so two servers starting together apply them once and a kill mid-way leaves
- * the schema as it was before.
+ * the schema as it was before. `dir` (tests) replaces the shipped migrations directory.
  */
-export async function migrateToLatest(db: Db): Promise<MigrationOutcome> {
-  const migrator = new Migrator({ db, provider: new SqlFileMigrationProvider() });
+export async function migrateToLatest(db: Db, dir: string = migrationsDir): Promise<MigrationOutcome> {
+  const migrator = new Migrator({ db, provider: new SqlFileMigrationProvider(dir) });
   const result: MigrationResultSet = await migrator.migrateToLatest();
   if (result.error) {
     const failed = result.results?.find((r) => r.status === 'Error');
