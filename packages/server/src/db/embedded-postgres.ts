@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { chmodSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { chmod, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
@@ -206,24 +206,15 @@ export async function startEmbeddedPostgres(dataDir: string, log: EmbeddedLogger
 }
 
 /**
- * As root, PostgreSQL runs as the unprivileged `postgres` user, which must reach
- * `<dataDir>/postgres`: the data dir gets o+x (enter, not list; its secrets stay 0600), and an
- * ancestor nobody else may enter (a 0700 home) is one clear error instead of initdb's.
+ * As root, PostgreSQL runs as the unprivileged `postgres` user: the data dir gets o+x (enter,
+ * not list; its secrets stay 0600). When an ancestor stays closed (a 0700 home), clusterDir()
+ * places the cluster under /var/lib/porthole instead.
  */
 async function ensureReachableAsPostgres(dataDir: string): Promise<void> {
   if (process.getuid?.() !== 0) return;
   const dir = resolve(dataDir);
   const own = await stat(dir);
   if ((own.mode & 0o001) === 0) await chmod(dir, (own.mode & 0o7777) | 0o001);
-  for (let up = dirname(dir); ; up = dirname(up)) {
-    if (((await stat(up)).mode & 0o001) === 0) {
-      throw new Error(
-        `the embedded database runs as the unprivileged user 'postgres', which cannot enter ${up}; ` +
-          'choose a --data-dir outside it (e.g. /var/lib/porthole) or set DATABASE_URL',
-      );
-    }
-    if (up === dirname(up)) return;
-  }
 }
 
 /** One Porthole per data dir: a second would fight the first over the cluster. */
