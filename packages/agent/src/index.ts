@@ -1,1 +1,5 @@
-export {};
+export { type AgentDeps, agentUrl, type RunningAgent, startAgent } from './agent.js';
+export type { AgentConfig } from './config.js';
+export { RegistrationError } from './control/registration.js';
+export type { SessionRecord, SessionRegistry, SessionTarget } from './sessions/registry.js';
+export { AGENT_VERSION } from './version.js';

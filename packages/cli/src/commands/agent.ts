@@ -1,6 +1,23 @@
-export const summary = 'agent';
+import { startAgent } from '@porthole/agent';
+import { agentOptions, toAgentConfig } from '../config/agent-options.js';
+import { createLogger } from '../logger.js';
+import { runCommand } from '../run-command.js';
+import { untilSignal } from '../signals.js';
 
-export async function run(_argv: string[]): Promise<number> {
-  process.stderr.write('porthole agent: arrives with its issue\n');
-  return 1;
+export const summary = 'run an agent on a Docker host';
+
+const usage = `Usage: porthole agent --server-url URL [--token TOKEN] [options]
+
+Registers with the server (once; the identity is kept in --state-dir), checks in every few
+seconds, pulls the enabled workspace images and runs session containers on this Docker host.`;
+
+export function run(argv: string[]): Promise<number> {
+  return runCommand('agent', usage, agentOptions, argv, async (values) => {
+    const config = toAgentConfig(values);
+    const logger = createLogger(values['log-level'] as string, 'porthole-agent');
+    const agent = await startAgent(config, logger);
+    await untilSignal(logger);
+    await agent.close();
+    return 0;
+  });
 }

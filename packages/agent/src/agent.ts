@@ -1,0 +1,218 @@
+import { mkdir } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import type { AgentCheckinResponse } from '@porthole/contracts';
+import type { Logger } from 'pino';
+import { createAgentApi } from './api/server.js';
+import { GrantVerifier } from './auth/grant-verifier.js';
+import { CheckinLoop } from './checkin/checkin-loop.js';
+import { buildCheckinRequest } from './checkin/payload.js';
+import { type HostProbe, ResourceSampler } from './checkin/resources.js';
+import { type AgentConfig, DEFAULT_PULL_CONCURRENCY } from './config.js';
+import { ControlPlaneClient } from './control/control-client.js';
+import { ensureIdentity, RegistrationError } from './control/registration.js';
+import { PullScheduler } from './images/pull-scheduler.js';
+import type { ContainerRuntime } from './runtime/container-runtime.js';
+import { DockerRuntime } from './runtime/docker-runtime.js';
+import { agentSessionSelector } from './sessions/container-spec.js';
+import { waitForRfb } from './sessions/readiness.js';
+import { SessionReconciler } from './sessions/reconciler.js';
+import { SessionRegistry } from './sessions/registry.js';
+import { SessionService } from './sessions/session-service.js';
+import { type AgentIdentity, IdentityStore } from './state/identity-store.js';
+import { AgentError, errorMessage } from './util/errors.js';
+import { AGENT_VERSION } from './version.js';
+
+export interface RunningAgent {
+  agentId: string;
+  /** The agent API's URL as registered with the server. */
+  url: string;
+  /** Live session records: an in-process proxy reads `sessions.target(id)` for port and password. */
+  sessions: SessionRegistry;
+  close(): Promise<void>;
+}
+
+/** Seams for tests and for `porthole up`; production uses the defaults. */
+export interface AgentDeps {
+  runtime?: ContainerRuntime;
+  host?: HostProbe;
+  waitForRfb?: typeof waitForRfb;
+}
+
+/** "http://127.0.0.1:4444" from the address the API actually bound. */
+export function agentUrl(config: AgentConfig, boundPort: number): string {
+  if (config.advertiseUrl) return config.advertiseUrl;
+  const scheme = config.tls ? 'https' : 'http';
+  const wildcard = ['0.0.0.0', '::', ''].includes(config.listen.host);
+  const host = wildcard ? hostname() : config.listen.host;
+  return `${scheme}://${host.includes(':') ? `[${host}]` : host}:${boundPort}`;
+}
+
+/**
+ * Runs an agent: the API on `listen`, registration (once; the identity is kept in stateDir),
+ * reconcile with Docker, the events subscription, image pulls and the check-in loop.
+ */
+export async function startAgent(
+  config: AgentConfig,
+  logger: Logger,
+  deps: AgentDeps = {},
+): Promise<RunningAgent> {
+  const runtime = deps.runtime ?? new DockerRuntime(config.dockerHost);
+  const registry = new SessionRegistry();
+  const store = new IdentityStore(config.stateDir);
+  const client = new ControlPlaneClient({
+    serverUrl: config.serverUrl,
+    ...(config.serverCa ? { ca: config.serverCa } : {}),
+  });
+  const sampler = new ResourceSampler({ runtime, logger, ...(deps.host ? { host: deps.host } : {}) });
+  let identity: AgentIdentity | null = null;
+  let verifier: GrantVerifier | null = null;
+  let service: SessionService | null = null;
+
+  await mkdir(config.stateDir, { recursive: true, mode: 0o700 });
+  // Fail before binding a port when the agent could never register.
+  if (!config.token && !(await store.load())) {
+    throw new RegistrationError(
+      `no saved identity in ${store.path} and no registration token: pass --token or PORTHOLE_AGENT_TOKEN`,
+    );
+  }
+  const app = createAgentApi({
+    logger: logger.child({ component: 'api' }),
+    verifier: () => verifier,
+    sessions: () => {
+      if (!service) throw new AgentError('unavailable', 'the agent is still starting');
+      return service;
+    },
+    health: () => ({ agentId: identity?.agentId ?? null, version: AGENT_VERSION }),
+    ...(config.tls ? { tls: config.tls } : {}),
+  });
+  await app.listen({ host: config.listen.host, port: config.listen.port });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.listen.port;
+  const url = agentUrl(config, port);
+  logger.info({ listen: `${config.listen.host}:${port}`, url }, 'agent API listening');
+
+  try {
+    ({ identity } = await ensureIdentity(
+      { store, client, logger },
+      {
+        token: config.token,
+        name: config.name,
+        url,
+        version: AGENT_VERSION,
+        hostname: hostname(),
+        ...(config.zone ? { zone: config.zone } : {}),
+      },
+    ));
+  } catch (error) {
+    await app.close();
+    client.close();
+    throw error;
+  }
+  let saved: AgentIdentity = identity;
+  const agentId = saved.agentId;
+  const grants = new GrantVerifier(saved.grantPublicKey, agentId);
+  verifier = grants;
+  const agentLog = logger.child({ agentId });
+
+  const reconciler = new SessionReconciler({ runtime, registry, agentId, logger: agentLog });
+  service = new SessionService({
+    runtime,
+    registry,
+    reconciler,
+    agentId,
+    logger: agentLog,
+    host: () => sampler.limits(),
+    waitForRfb: deps.waitForRfb ?? waitForRfb,
+  });
+  const sessions = service;
+  try {
+    await reconciler.reconcile();
+    agentLog.info({ sessions: registry.size }, 'reconciled with Docker');
+  } catch (error) {
+    agentLog.warn({ err: errorMessage(error) }, 'Docker is not answering; will reconcile once it does');
+  }
+
+  const pulls = new PullScheduler({
+    runtime,
+    logger: agentLog,
+    concurrency: config.pullConcurrency ?? DEFAULT_PULL_CONCURRENCY,
+  });
+
+  const applyAnswer = async (answer: AgentCheckinResponse) => {
+    if (answer.grantPublicKey !== saved.grantPublicKey) {
+      grants.setPublicKey(answer.grantPublicKey);
+      saved = { ...saved, grantPublicKey: answer.grantPublicKey };
+      // Saved so a restart while the server is unreachable still honours current grants.
+      await store.save(saved);
+      agentLog.info('the server rotated its grant key');
+    }
+    pulls.setDesired(answer.images.map((image) => image.ref));
+    for (const sessionId of answer.removeSessions) {
+      await sessions.destroy(sessionId, 'the server no longer knows this session').catch((error: unknown) => {
+        agentLog.warn({ sessionId, err: errorMessage(error) }, 'could not remove a session container');
+      });
+    }
+  };
+
+  const loop = new CheckinLoop({
+    client,
+    credentials: { agentId, secret: saved.secret },
+    identityPath: store.path,
+    logger: agentLog,
+    intervalMs: config.checkinIntervalSeconds * 1000,
+    gather: async () => {
+      await reconciler.reconcile().catch((error: unknown) => {
+        agentLog.debug(
+          { err: errorMessage(error) },
+          'reconcile before check-in failed; reporting what is known',
+        );
+      });
+      const running = registry
+        .list()
+        .filter((r) => r.state === 'running')
+        .map((r) => r.containerId);
+      return buildCheckinRequest({
+        version: AGENT_VERSION,
+        resources: await sampler.sample(running),
+        sessions: registry.report(),
+        images: pulls.report(),
+      });
+    },
+    apply: applyAnswer,
+  });
+
+  const stopEvents = runtime.events((event) => reconciler.handleEvent(event), {
+    labels: agentSessionSelector(agentId),
+    onDisconnect: (error) =>
+      agentLog.warn({ err: error.message }, 'lost the Docker event stream; reconnecting'),
+    onReconnect: () => {
+      agentLog.info('Docker event stream is back; reconciling');
+      sampler.invalidateEngine();
+      reconciler
+        .reconcile()
+        .then(() => loop.trigger())
+        .catch((error: unknown) =>
+          agentLog.warn({ err: errorMessage(error) }, 'reconcile after reconnect failed'),
+        );
+    },
+  });
+  loop.start();
+
+  let closing: Promise<void> | null = null;
+  return {
+    agentId,
+    url,
+    sessions: registry,
+    close: () => {
+      closing ??= (async () => {
+        await loop.stop();
+        stopEvents();
+        pulls.close();
+        await app.close();
+        client.close();
+        agentLog.info('agent stopped');
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,31 @@
+import type {
+  AgentCheckinRequest,
+  AgentResources,
+  ImagePullState,
+  ReportedSession,
+} from '@porthole/contracts';
+
+const MAX_SESSIONS = 10_000;
+const MAX_IMAGES = 1000;
+
+/** Assembles the check-in body within the contract's bounds (a report the server rejects helps nobody). */
+export function buildCheckinRequest(input: {
+  version: string;
+  resources: AgentResources;
+  sessions: readonly ReportedSession[];
+  images: readonly ImagePullState[];
+}): AgentCheckinRequest {
+  const sessions = [...input.sessions]
+    .sort((a, b) => a.sessionId.localeCompare(b.sessionId))
+    .slice(0, MAX_SESSIONS)
+    .map((s) => ({
+      ...s,
+      hostPort: s.state === 'running' || s.state === 'paused' ? s.hostPort : null,
+      error: s.error ? s.error.slice(0, 2000) : (s.error ?? null),
+    }));
+  const images = input.images.slice(0, MAX_IMAGES).map((i) => ({
+    ...i,
+    ...(i.message !== undefined ? { message: i.message.slice(0, 2000) } : {}),
+  }));
+  return { version: input.version.slice(0, 64), resources: input.resources, sessions, images };
+}
