@@ -96,12 +96,7 @@ export class AgentRepo {
     id: string,
     at: Date,
     data: { resources: AgentResourcesJson; images: ImagePullState[]; version: string },
-  ): Promise<{ wasOffline: boolean }> {
-    const before = await this.db
-      .selectFrom('agents')
-      .select('offline_since')
-      .where('id', '=', id)
-      .executeTakeFirst();
+  ): Promise<void> {
     await this.db
       .updateTable('agents')
       .set({
@@ -113,7 +108,6 @@ export class AgentRepo {
       })
       .where('id', '=', id)
       .execute();
-    return { wasOffline: before?.offline_since != null };
   }
 
   async update(

@@ -86,12 +86,12 @@ export class AgentService {
   async checkin(agent: AgentRow, report: AgentCheckinRequest): Promise<AgentCheckinResponse> {
     const { agents, reconciler, clock, db } = this.deps;
     const now = clock.now();
-    const { wasOffline } = await agents.recordCheckin(agent.id, now, {
+    await agents.recordCheckin(agent.id, now, {
       resources: report.resources,
       images: report.images,
       version: report.version,
     });
-    if (wasOffline) this.deps.log?.info({ agentId: agent.id }, 'agent is back online');
+    if (agent.offline_since) this.deps.log?.info({ agentId: agent.id }, 'agent is back online');
     const { removeSessions, changed } = await reconciler.reconcile(agent, report);
     for (const c of changed)
       this.deps.log?.info({ agentId: agent.id, ...c }, 'session reconciled with agent report');

@@ -44,9 +44,17 @@ export class CheckinReconciler {
     // A report may have been gathered before a session became settled; only older rows can be missing.
     const graceMs = 2 * this.checkinSeconds * 1000;
 
+    // Only activity newer than what is stored is written, in one statement for the whole report.
+    const activity: Array<{ id: string; at: Date }> = [];
+    for (const row of rows) {
+      const at = reported.get(row.id)?.lastActivityAt;
+      if (at && (!row.last_activity_at || row.last_activity_at < new Date(at)))
+        activity.push({ id: row.id, at: new Date(at) });
+    }
+    if (activity.length > 0) await this.sessions.setActivity(activity);
+
     for (const row of rows) {
       const r = reported.get(row.id);
-      if (r?.lastActivityAt) await this.sessions.setActivity(row.id, new Date(r.lastActivityAt));
       if (IN_FLIGHT.includes(row.state as SessionState)) continue;
       const target = r ? this.targetFor(row, r) : this.missing(row, now, graceMs, agent.name);
       if (!target) continue;

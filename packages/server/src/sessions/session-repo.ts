@@ -198,13 +198,14 @@ export class SessionRepo {
     return ids.filter((id) => !live.has(id));
   }
 
-  async setActivity(id: string, at: Date): Promise<void> {
-    await this.db
-      .updateTable('sessions')
-      .set({ last_activity_at: at })
-      .where('id', '=', id)
-      .where((eb) => eb.or([eb('last_activity_at', 'is', null), eb('last_activity_at', '<', at)]))
-      .execute();
+  /** Records when bytes last flowed, for many sessions at once; never moves a time backwards. */
+  async setActivity(entries: Array<{ id: string; at: Date }>): Promise<void> {
+    if (entries.length === 0) return;
+    await sql`
+      update sessions s set last_activity_at = v.at
+      from (select unnest(${entries.map((e) => e.id)}::uuid[]) as id,
+                   unnest(${entries.map((e) => e.at.toISOString())}::timestamptz[]) as at) v
+      where s.id = v.id and (s.last_activity_at is null or s.last_activity_at < v.at)`.execute(this.db);
   }
 
   /** Live sessions in `states` last updated before `before`, oldest first. */

@@ -68,9 +68,11 @@ export class InMemorySessions implements Subset {
     this.events.push({ id, state: to, reason });
     return row;
   }
-  async setActivity(id: string, at: Date) {
-    const row = this.rows.find((r) => r.id === id);
-    if (row && (!row.last_activity_at || row.last_activity_at < at)) row.last_activity_at = at;
+  async setActivity(entries: Array<{ id: string; at: Date }>) {
+    for (const { id, at } of entries) {
+      const row = this.rows.find((r) => r.id === id);
+      if (row && (!row.last_activity_at || row.last_activity_at < at)) row.last_activity_at = at;
+    }
   }
   async unknownOrEnded(ids: string[]) {
     return ids.filter((id) => !this.rows.some((r) => r.id === id && !r.ended_at));
