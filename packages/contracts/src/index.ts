@@ -1,5 +1,6 @@
 export * from './admin.js';
 export * from './agents.js';
+export * from './api-keys.js';
 export * from './auth.js';
 export * from './common.js';
 export * from './errors.js';

@@ -16,12 +16,20 @@ import { UserRepo } from './api/users/user-repo.js';
 import { WorkspaceService } from './api/workspaces/workspace-service.js';
 import { ZoneRepo } from './api/zones/zone-repo.js';
 import { ZoneService } from './api/zones/zone-service.js';
+import { ApiKeyRepo } from './api-keys/api-key-repo.js';
+import { ApiKeyService } from './api-keys/api-key-service.js';
 import { AttemptLimiter } from './auth/attempt-limiter.js';
 import { AuthService } from './auth/auth-service.js';
 import { AuthSessionRepo } from './auth/auth-session-repo.js';
 import { argon2Hasher } from './auth/password-hasher.js';
 import type { ServerConfig } from './config.js';
 import type { OpenedDatabase } from './db/open.js';
+import { kasmEndpoints } from './kasm-api/kasm-endpoints.js';
+import type { KasmApi } from './kasm-api/kasm-plugin.js';
+import { KasmSessions } from './kasm-api/kasm-sessions.js';
+import { KasmUsers } from './kasm-api/kasm-users.js';
+import { OneTimeLoginRepo } from './kasm-api/one-time-login-repo.js';
+import { OneTimeLoginService } from './kasm-api/one-time-login-service.js';
 import { AgentHealthLoop, ExpiryLoop, Manager, RecoveryLoop } from './manager/loops.js';
 import type { Clock } from './platform/clock.js';
 import { EmbeddedProxy } from './proxy/embedded-proxy.js';
@@ -53,6 +61,12 @@ export interface Services {
   workspaces: WorkspaceService;
   streams: StreamAuthService;
   proxy: EmbeddedProxy;
+  /** Developer API keys (admin Developers tab). */
+  apiKeys: ApiKeyService;
+  /** One-time sign-in links (the developer API's kasm_url). */
+  oneTimeLogins: OneTimeLoginService;
+  /** The Kasm-compatible developer API under /api/public/. */
+  kasm: KasmApi;
 }
 
 export interface ServiceContext {
@@ -68,6 +82,7 @@ export async function createServices(ctx: ServiceContext): Promise<Services> {
   const { config, database, clock } = ctx;
   const db = database.db;
   const users = new UserRepo(db);
+  const apiKeys = new ApiKeyService(new ApiKeyRepo(db), clock);
   const auth = new AuthService({
     users,
     sessions: new AuthSessionRepo(db),
@@ -76,6 +91,7 @@ export async function createServices(ctx: ServiceContext): Promise<Services> {
     sessionTtlMs: config.sessionTtlHours * 3600_000,
     accountLimiter: new AttemptLimiter({ max: 10, windowMs: 15 * 60_000 }, clock),
     addressLimiter: new AttemptLimiter({ max: 50, windowMs: 15 * 60_000 }, clock),
+    apiKeys,
   });
   const status = new SystemStatus({
     version,
@@ -150,6 +166,21 @@ export async function createServices(ctx: ServiceContext): Promise<Services> {
   });
   const imageRepo = new ImageRepo(db);
   const streams = new StreamAuthService({ sessions: sessionRepo, agents: agentRepo, signer: grants });
+  const oneTimeLogins = new OneTimeLoginService({ repo: new OneTimeLoginRepo(db), auth, clock });
+  const kasmImages = new ImageService(imageRepo);
+  const kasm: KasmApi = {
+    keys: apiKeys,
+    endpoints: kasmEndpoints(
+      new KasmSessions({ sessions, users: userAdmin, images: kasmImages, logins: oneTimeLogins, clock }),
+      new KasmUsers({
+        users: userAdmin,
+        userRepo: users,
+        groups: new GroupService(new GroupRepo(db)),
+        images: kasmImages,
+        auth,
+      }),
+    ),
+  };
   return {
     auth,
     status,
@@ -166,5 +197,8 @@ export async function createServices(ctx: ServiceContext): Promise<Services> {
     workspaces: new WorkspaceService(imageRepo),
     streams,
     proxy: new EmbeddedProxy({ auth, streams, log }),
+    apiKeys,
+    oneTimeLogins,
+    kasm,
   };
 }

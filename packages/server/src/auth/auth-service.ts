@@ -1,5 +1,6 @@
 import type { LoginRequest, UserView } from '@porthole/contracts';
 import type { UserRepo, UserRow } from '../api/users/user-repo.js';
+import { API_KEY_USER_ID, type ApiKeyIdentity } from '../api-keys/api-key-identity.js';
 import { ForbiddenError, RateLimitedError, UnauthorizedError } from '../errors.js';
 import type { Clock } from '../platform/clock.js';
 import { randomToken, sha256 } from '../platform/crypto.js';
@@ -13,6 +14,13 @@ export interface Caller {
   isAdmin: boolean;
   /** Present when the caller signed in with a browser session. */
   sessionTokenHash?: Buffer;
+  /** Present when the caller is an API key (then no user: see API_KEY_USER_ID). */
+  apiKey?: ApiKeyIdentity;
+}
+
+/** Checks an API key/secret pair; a bad pair throws UnauthorizedError. */
+export interface ApiKeyAuthenticator {
+  authenticate(apiKey: string, secret: string): Promise<ApiKeyIdentity>;
 }
 
 export interface AuthServiceDeps {
@@ -23,6 +31,8 @@ export interface AuthServiceDeps {
   sessionTtlMs: number;
   accountLimiter: AttemptLimiter;
   addressLimiter: AttemptLimiter;
+  /** Resolves `Authorization: Bearer <api_key>:<api_key_secret>`; unset: bearer credentials fail. */
+  apiKeys?: ApiKeyAuthenticator;
 }
 
 export function toUserView(row: UserRow, isAdmin: boolean): UserView {
@@ -104,6 +114,51 @@ export class AuthService {
       isAdmin: await users.isAdmin(user.id),
       sessionTokenHash: tokenHash,
     };
+  }
+
+  /** The caller behind `Bearer <api_key>:<api_key_secret>`; anything else is an UnauthorizedError. */
+  async resolveApiKey(credentials: string): Promise<Caller> {
+    const colon = credentials.indexOf(':');
+    if (colon <= 0 || !this.deps.apiKeys) {
+      throw new UnauthorizedError('bearer credentials must be <api_key>:<api_key_secret>');
+    }
+    const key = await this.deps.apiKeys.authenticate(
+      credentials.slice(0, colon),
+      credentials.slice(colon + 1),
+    );
+    return { userId: API_KEY_USER_ID, username: `api-key:${key.name}`, isAdmin: false, apiKey: key };
+  }
+
+  /**
+   * Signs a user in without a password (a one-time link the developer API handed out): the same
+   * browser session a login makes, refused for a disabled or locked account.
+   */
+  async signInAs(
+    userId: string,
+    meta: { address: string; userAgent: string | null },
+  ): Promise<{ token: string; expiresAt: Date }> {
+    const { users, sessions, clock } = this.deps;
+    const row = await users.findById(userId);
+    if (!row) throw new UnauthorizedError('this sign-in link names a user that no longer exists');
+    if (row.disabled) throw new ForbiddenError('this account is disabled');
+    if (row.locked) throw new ForbiddenError('this account is locked');
+    const token = randomToken();
+    const now = clock.now();
+    const expiresAt = new Date(now.getTime() + this.deps.sessionTtlMs);
+    await sessions.insert({
+      tokenHash: sha256(token),
+      userId,
+      expiresAt,
+      address: meta.address,
+      userAgent: meta.userAgent?.slice(0, 512) ?? null,
+    });
+    await users.touchLogin(userId, now);
+    return { token, expiresAt };
+  }
+
+  /** Ends every browser session of the user. */
+  async signOutEverywhere(userId: string): Promise<void> {
+    await this.deps.sessions.deleteForUser(userId);
   }
 
   async me(caller: Caller): Promise<UserView> {

@@ -50,7 +50,7 @@ export interface AuthSessionsTable {
   user_agent: string | null;
 }
 
-export interface Database extends ControlPlaneTables {
+export interface Database extends ControlPlaneTables, DeveloperApiTables {
   installation: InstallationTable;
   users: UsersTable;
   groups: GroupsTable;
@@ -181,4 +181,33 @@ export interface ControlPlaneTables {
   staging_configs: StagingConfigsTable;
   sessions: SessionsTable;
   session_events: SessionEventsTable;
+}
+
+// Developer API (migration 0004)
+export interface ApiKeysTable {
+  id: string;
+  api_key: string;
+  secret_hash: Buffer;
+  name: string;
+  permissions: ColumnType<string[], string[] | undefined, string[]>;
+  read_only: Generated<boolean>;
+  expires_at: Date | null;
+  created_by: string | null;
+  created_at: Generated<Date>;
+  updated_at: Timestamp;
+  last_used_at: Date | null;
+}
+
+export interface OneTimeLoginsTable {
+  token_hash: Buffer;
+  user_id: string;
+  session_id: string | null;
+  api_key_id: string | null;
+  created_at: Generated<Date>;
+  expires_at: Date;
+}
+
+export interface DeveloperApiTables {
+  api_keys: ApiKeysTable;
+  one_time_logins: OneTimeLoginsTable;
 }

@@ -5,6 +5,10 @@ import { imageAdminRoutes } from '../api/images/image-routes.js';
 import { userAdminRoutes } from '../api/users/user-routes.js';
 import { workspaceRoutes } from '../api/workspaces/workspace-routes.js';
 import { zoneAdminRoutes } from '../api/zones/zone-routes.js';
+import { apiKeyAdminRoutes } from '../api-keys/api-key-routes.js';
+import { registerKasmApi } from '../kasm-api/kasm-plugin.js';
+import { oneTimeLoginRoutes } from '../kasm-api/one-time-login-routes.js';
+import { openApiRoutes } from '../openapi/openapi-routes.js';
 import { sessionAuthRoutes } from '../proxy/session-auth-routes.js';
 import type { Services } from '../services.js';
 import { sessionAdminRoutes, sessionRoutes } from '../sessions/session-routes.js';
@@ -22,6 +26,9 @@ export function resourceRoutes(services: Services): {
       (app) => workspaceRoutes(app, services.workspaces),
       (app) => sessionAuthRoutes(app, services.streams),
       (app) => services.proxy.register(app),
+      (app) => oneTimeLoginRoutes(app, services.oneTimeLogins),
+      (app) => openApiRoutes(app, services.kasm.endpoints),
+      (app) => registerKasmApi(app, services.kasm),
     ],
     adminRoutes: [
       (admin) => agentAdminRoutes(admin, services.agents),
@@ -31,6 +38,7 @@ export function resourceRoutes(services: Services): {
       (admin) => groupAdminRoutes(admin, services.groups),
       (admin) => zoneAdminRoutes(admin, services.zones),
       (admin) => imageAdminRoutes(admin, services.images),
+      (admin) => apiKeyAdminRoutes(admin, services.apiKeys),
     ],
   };
 }

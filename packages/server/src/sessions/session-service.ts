@@ -1,4 +1,5 @@
 import type {
+  AgentExec,
   EffectiveSettings,
   SessionCreate,
   SessionEvent,
@@ -277,6 +278,23 @@ export class SessionService {
           );
     }
     await sessions.transition(id, ['deleting'], 'deleted', reason, clock.now());
+  }
+
+  /**
+   * Starts a command in a running session's container and returns once the agent accepted it,
+   * without waiting for it to finish (the developer API's exec_command_kasm).
+   */
+  async exec(id: string, body: AgentExec): Promise<void> {
+    const row = await this.mustFind(id);
+    if (row.state !== 'running')
+      throw new ConflictError(`cannot run a command in a session that is ${row.state}`);
+    const agent = await this.agentOf(row);
+    try {
+      await this.deps.client.exec(agent, id, body, false);
+    } catch (err) {
+      throw new UnavailableError(`could not run the command: ${(err as Error).message}`);
+    }
+    this.deps.log.info({ sessionId: id }, 'command started in session');
   }
 
   async destroyAllOnAgent(agentId: string): Promise<void> {

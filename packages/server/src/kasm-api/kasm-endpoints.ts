@@ -1,0 +1,180 @@
+import type { ApiKeyPermission } from '@porthole/contracts';
+import type { z } from 'zod';
+import type { ApiKeyIdentity } from '../api-keys/api-key-identity.js';
+import * as s from './kasm-schemas.js';
+import type { KasmSessions } from './kasm-sessions.js';
+import type { KasmUsers } from './kasm-users.js';
+
+export interface KasmEndpoint<S extends z.ZodType = z.ZodType> {
+  /** The path under /api/public/. */
+  name: string;
+  summary: string;
+  /** The key needs one of these (global_admin always passes). */
+  permissions: readonly ApiKeyPermission[];
+  /** Writes are refused to read-only keys. */
+  write: boolean;
+  body: S;
+  handle(input: z.infer<S>, key: ApiKeyIdentity): Promise<object>;
+}
+
+function endpoint<S extends z.ZodType>(e: KasmEndpoint<S>): KasmEndpoint {
+  return e as unknown as KasmEndpoint;
+}
+
+/** Every developer-API endpoint: its permission, whether it writes, its body and its handler. */
+export function kasmEndpoints(kasms: KasmSessions, users: KasmUsers): KasmEndpoint[] {
+  return [
+    endpoint({
+      name: 'request_kasm',
+      summary: 'Start a session for a user; returns a one-time kasm_url that signs the browser in',
+      permissions: ['users_auth_session'],
+      write: true,
+      body: s.requestKasmBody,
+      handle: (input, key) => kasms.request(key, input),
+    }),
+    endpoint({
+      name: 'get_kasm_status',
+      summary: 'State, progress and details of one session',
+      permissions: ['sessions_view', 'users_auth_session'],
+      write: false,
+      body: s.kasmStatusBody,
+      handle: (input, key) => kasms.status(key, input),
+    }),
+    endpoint({
+      name: 'get_kasms',
+      summary: 'Every live session',
+      permissions: ['sessions_view'],
+      write: false,
+      body: s.emptyBody,
+      handle: () => kasms.list(),
+    }),
+    endpoint({
+      name: 'get_user_kasms',
+      summary: "A user's live sessions",
+      permissions: ['sessions_view'],
+      write: false,
+      body: s.userKasmsBody,
+      handle: (input) => kasms.list(input.user_id),
+    }),
+    endpoint({
+      name: 'destroy_kasm',
+      summary: 'Delete a session and its container',
+      permissions: ['sessions_modify'],
+      write: true,
+      body: s.kasmIdBody,
+      handle: (input) => kasms.destroy(input),
+    }),
+    endpoint({
+      name: 'keepalive',
+      summary: "Reset a session's keepalive timer",
+      permissions: ['sessions_modify', 'users_auth_session'],
+      write: true,
+      body: s.kasmIdBody,
+      handle: (input) => kasms.keepalive(input),
+    }),
+    endpoint({
+      name: 'pause_kasm',
+      summary: 'Pause a running session',
+      permissions: ['sessions_modify'],
+      write: true,
+      body: s.kasmIdBody,
+      handle: (input) => kasms.act(input, 'pause'),
+    }),
+    endpoint({
+      name: 'resume_kasm',
+      summary: 'Resume a paused or stopped session',
+      permissions: ['sessions_modify'],
+      write: true,
+      body: s.kasmIdBody,
+      handle: (input) => kasms.act(input, 'resume'),
+    }),
+    endpoint({
+      name: 'join_kasm',
+      summary: 'Join a shared session (not available until sharing lands: 501)',
+      permissions: ['users_auth_session'],
+      write: true,
+      body: s.joinKasmBody,
+      handle: () => kasms.join(),
+    }),
+    endpoint({
+      name: 'exec_command_kasm',
+      summary: "Start a command in a running session's container (does not wait for it)",
+      permissions: ['sessions_modify'],
+      write: true,
+      body: s.execKasmBody,
+      handle: (input) => kasms.exec(input),
+    }),
+    endpoint({
+      name: 'get_images',
+      summary: 'Every workspace image',
+      permissions: ['images_view'],
+      write: false,
+      body: s.emptyBody,
+      handle: () => users.images(),
+    }),
+    endpoint({
+      name: 'get_users',
+      summary: 'Every user',
+      permissions: ['users_view'],
+      write: false,
+      body: s.emptyBody,
+      handle: () => users.list(),
+    }),
+    endpoint({
+      name: 'get_user',
+      summary: 'One user, by user_id or username',
+      permissions: ['users_view'],
+      write: false,
+      body: s.targetUserBody,
+      handle: (input) => users.get(input.target_user),
+    }),
+    endpoint({
+      name: 'create_user',
+      summary: 'Create a user (in All Users)',
+      permissions: ['users_create'],
+      write: true,
+      body: s.createUserBody,
+      handle: (input) => users.create(input),
+    }),
+    endpoint({
+      name: 'update_user',
+      summary: "Change a user's name, password, lock or disable flags",
+      permissions: ['users_modify'],
+      write: true,
+      body: s.updateUserBody,
+      handle: (input) => users.update(input),
+    }),
+    endpoint({
+      name: 'delete_user',
+      summary: 'Delete a user (with their sessions when force is true)',
+      permissions: ['users_delete'],
+      write: true,
+      body: s.deleteUserBody,
+      handle: (input) => users.delete(input.target_user, input.force ?? false),
+    }),
+    endpoint({
+      name: 'logout_user',
+      summary: 'Sign a user out of every browser',
+      permissions: ['users_auth_session'],
+      write: true,
+      body: s.targetUserBody,
+      handle: (input) => users.logout(input.target_user),
+    }),
+    endpoint({
+      name: 'add_user_group',
+      summary: 'Add a user to a group',
+      permissions: ['groups_modify'],
+      write: true,
+      body: s.userGroupBody,
+      handle: (input) => users.setGroup(input, true),
+    }),
+    endpoint({
+      name: 'remove_user_group',
+      summary: 'Remove a user from a group',
+      permissions: ['groups_modify'],
+      write: true,
+      body: s.userGroupBody,
+      handle: (input) => users.setGroup(input, false),
+    }),
+  ];
+}

@@ -1,0 +1,27 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { SESSION_COOKIE } from '../auth/caller-hook.js';
+import { parse } from '../http/parse.js';
+import { ONE_TIME_LOGIN_PATH, type OneTimeLoginService } from './one-time-login-service.js';
+
+export const oneTimeLoginQuerySchema = z.object({ token: z.string().min(1, 'token is required').max(200) });
+
+/** `GET /api/auth/one-time?token=…`: signs the browser in and sends it to the session. */
+export function oneTimeLoginRoutes(app: FastifyInstance, logins: OneTimeLoginService): void {
+  app.get(ONE_TIME_LOGIN_PATH, async (request, reply) => {
+    const { token } = parse(oneTimeLoginQuerySchema, request.query, 'query');
+    const result = await logins.redeem(token, {
+      address: request.ip,
+      userAgent: request.headers['user-agent'] ?? null,
+    });
+    reply.setCookie(SESSION_COOKIE, result.token, {
+      path: '/',
+      httpOnly: true,
+      sameSite: 'lax',
+      // Behind a TLS-terminating proxy the protocol comes from its trusted X-Forwarded-Proto.
+      secure: request.protocol === 'https',
+      expires: result.expiresAt,
+    });
+    return reply.header('cache-control', 'no-store').redirect(result.location, 302);
+  });
+}
