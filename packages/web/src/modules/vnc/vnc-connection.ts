@@ -1,0 +1,204 @@
+import { type BackoffOptions, backoffDelay } from './backoff';
+
+/** The slice of noVNC's RFB the connection drives; a fake stands in for it in tests. */
+export interface RfbLike {
+  viewOnly: boolean;
+  scaleViewport: boolean;
+  resizeSession: boolean;
+  clipViewport: boolean;
+  focusOnClick: boolean;
+  background: string;
+  addEventListener(type: string, listener: (event: CustomEvent) => void): void;
+  disconnect(): void;
+  focus(options?: FocusOptions): void;
+  clipboardPasteFrom(text: string): void;
+  sendCtrlAltDel(): void;
+}
+
+export type RfbFactory = (target: HTMLElement, url: string) => RfbLike;
+
+export type VncStatus =
+  | { kind: 'connecting'; attempt: number }
+  | { kind: 'connected' }
+  | { kind: 'reconnecting'; attempt: number; retryAt: number }
+  | { kind: 'disconnected'; reason: string }
+  | { kind: 'failed'; reason: string };
+
+export interface VncConnectionOptions {
+  target: HTMLElement;
+  url: string;
+  createRfb: RfbFactory;
+  onStatus: (status: VncStatus) => void;
+  onClipboard?: (text: string) => void;
+  /** Asked before each reconnect: false (e.g. the session was stopped) ends the retries. */
+  shouldReconnect?: () => Promise<boolean>;
+  backoff?: BackoffOptions;
+  viewOnly?: boolean;
+  scaleViewport?: boolean;
+  setTimer?: (fn: () => void, ms: number) => unknown;
+  clearTimer?: (handle: unknown) => void;
+  now?: () => number;
+}
+
+/**
+ * One live desktop: connects noVNC to the session's websockify path and reconnects with
+ * exponential backoff after the network drops, until told to stop or the session is gone.
+ * No credentials are ever passed: the proxy authorizes the stream by the sign-in cookie.
+ */
+export class VncConnection {
+  private rfb: RfbLike | null = null;
+  private attempt = 0;
+  private timer: unknown = null;
+  private stopped = false;
+  private fatal: string | null = null;
+  private viewOnly: boolean;
+  private scaleViewport: boolean;
+  private readonly setTimer: (fn: () => void, ms: number) => unknown;
+  private readonly clearTimer: (handle: unknown) => void;
+  private readonly now: () => number;
+
+  constructor(private readonly options: VncConnectionOptions) {
+    this.viewOnly = options.viewOnly ?? false;
+    this.scaleViewport = options.scaleViewport ?? false;
+    this.setTimer = options.setTimer ?? ((fn, ms) => setTimeout(fn, ms));
+    this.clearTimer = options.clearTimer ?? ((h) => clearTimeout(h as ReturnType<typeof setTimeout>));
+    this.now = options.now ?? (() => Date.now());
+  }
+
+  start(): void {
+    this.stopped = false;
+    this.connect();
+  }
+
+  /** Ends the connection for good (leaving the page, session stopped). */
+  stop(reason = 'Disconnected'): void {
+    this.stopped = true;
+    this.cancelTimer();
+    const rfb = this.rfb;
+    this.rfb = null;
+    rfb?.disconnect();
+    this.options.onStatus({ kind: 'disconnected', reason });
+  }
+
+  /** Skips the wait: used by the “Reconnect now” button and when the browser comes back online. */
+  reconnectNow(): void {
+    if (this.rfb) return;
+    this.cancelTimer();
+    this.stopped = false;
+    this.fatal = null;
+    this.connect();
+  }
+
+  get connected(): boolean {
+    return this.rfb !== null;
+  }
+
+  focus(): void {
+    this.rfb?.focus({ preventScroll: true });
+  }
+
+  pasteText(text: string): void {
+    this.rfb?.clipboardPasteFrom(text);
+  }
+
+  sendCtrlAltDel(): void {
+    this.rfb?.sendCtrlAltDel();
+  }
+
+  setViewOnly(value: boolean): void {
+    this.viewOnly = value;
+    if (this.rfb) this.rfb.viewOnly = value;
+  }
+
+  setScaleViewport(value: boolean): void {
+    this.scaleViewport = value;
+    if (this.rfb) {
+      this.rfb.scaleViewport = value;
+      // Scaling shows the whole remote screen; otherwise the remote screen follows our size.
+      this.rfb.resizeSession = !value;
+    }
+  }
+
+  private connect(): void {
+    this.attempt++;
+    this.options.onStatus({ kind: 'connecting', attempt: this.attempt });
+    let rfb: RfbLike;
+    try {
+      rfb = this.options.createRfb(this.options.target, this.options.url);
+    } catch (e) {
+      this.rfb = null;
+      this.scheduleReconnect(e instanceof Error ? e.message : 'could not open the connection');
+      return;
+    }
+    rfb.viewOnly = this.viewOnly;
+    rfb.scaleViewport = this.scaleViewport;
+    rfb.resizeSession = !this.scaleViewport;
+    rfb.clipViewport = false;
+    rfb.focusOnClick = true;
+    rfb.background = '#1a1b1e';
+    this.rfb = rfb;
+
+    rfb.addEventListener('connect', () => {
+      if (this.rfb !== rfb) return;
+      this.attempt = 0;
+      this.options.onStatus({ kind: 'connected' });
+      rfb.focus({ preventScroll: true });
+    });
+    rfb.addEventListener('clipboard', (event) => {
+      const detail = event.detail as { text?: unknown };
+      if (typeof detail?.text === 'string') this.options.onClipboard?.(detail.text);
+    });
+    rfb.addEventListener('credentialsrequired', () => {
+      // The browser never holds the VNC password; being asked means the stream was not authorized.
+      this.fatal = 'The desktop asked for a password: the stream proxy did not authorize this connection.';
+      rfb.disconnect();
+    });
+    rfb.addEventListener('securityfailure', (event) => {
+      const detail = event.detail as { reason?: unknown };
+      this.fatal = `The desktop refused the connection${typeof detail?.reason === 'string' ? `: ${detail.reason}` : '.'}`;
+    });
+    rfb.addEventListener('disconnect', () => {
+      if (this.rfb !== rfb) return;
+      this.rfb = null;
+      if (this.stopped) return;
+      if (this.fatal) {
+        this.options.onStatus({ kind: 'failed', reason: this.fatal });
+        return;
+      }
+      this.scheduleReconnect('connection lost');
+    });
+  }
+
+  private scheduleReconnect(_why: string): void {
+    const delay = backoffDelay(Math.max(1, this.attempt), { jitter: 0.2, ...this.options.backoff });
+    this.options.onStatus({ kind: 'reconnecting', attempt: this.attempt, retryAt: this.now() + delay });
+    this.cancelTimer();
+    this.timer = this.setTimer(() => {
+      this.timer = null;
+      void this.retry();
+    }, delay);
+  }
+
+  private async retry(): Promise<void> {
+    if (this.stopped) return;
+    let again = true;
+    try {
+      again = this.options.shouldReconnect ? await this.options.shouldReconnect() : true;
+    } catch {
+      // Cannot tell (offline): keep trying, the backoff keeps it cheap.
+      again = true;
+    }
+    if (this.stopped || this.rfb) return;
+    if (!again) {
+      this.stopped = true;
+      this.options.onStatus({ kind: 'disconnected', reason: 'The session is no longer running.' });
+      return;
+    }
+    this.connect();
+  }
+
+  private cancelTimer(): void {
+    if (this.timer !== null) this.clearTimer(this.timer);
+    this.timer = null;
+  }
+}

@@ -1,0 +1,3 @@
+export function AdminSessionsPage() {
+  return null;
+}

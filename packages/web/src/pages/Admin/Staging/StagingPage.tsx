@@ -1,0 +1,3 @@
+export function StagingPage() {
+  return null;
+}

@@ -1,0 +1,3 @@
+export function SystemInfoPage() {
+  return null;
+}

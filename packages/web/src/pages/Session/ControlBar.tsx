@@ -1,0 +1,195 @@
+import { ActionIcon, Badge, Button, Divider, Group, Popover, Text, Tooltip } from '@mantine/core';
+import type { SessionView } from '@porthole/contracts';
+import {
+  IconArrowLeft,
+  IconArrowsMaximize,
+  IconArrowsMinimize,
+  IconClipboard,
+  IconDimensions,
+  IconHeartbeat,
+  IconKeyboard,
+  IconPlayerPause,
+  IconPlayerPlay,
+  IconPlayerStop,
+  IconTrash,
+} from '@tabler/icons-react';
+import type { MouseEvent, ReactNode } from 'react';
+import { ConfirmAction } from '../../components/ConfirmAction';
+import { formatAge, formatCountdown } from '../../modules/time/format';
+import type { VncStatus } from '../../modules/vnc/vnc-connection';
+import { ClipboardPanel } from './ClipboardPanel';
+import { ConnectionBadge } from './ConnectionBadge';
+import { stateColor } from './session-state';
+
+/** Buttons must not take focus from the desktop, or the next keystrokes would go to them. */
+const keepFocus = (e: MouseEvent) => e.preventDefault();
+
+function Tool({
+  label,
+  onClick,
+  children,
+  disabled,
+  color,
+  active,
+}: {
+  label: string;
+  onClick: () => void;
+  children: ReactNode;
+  disabled?: boolean;
+  color?: string;
+  active?: boolean;
+}) {
+  return (
+    <Tooltip label={label} withArrow>
+      <ActionIcon
+        variant={active ? 'light' : 'subtle'}
+        color={color ?? 'gray'}
+        size="lg"
+        onClick={onClick}
+        onMouseDown={keepFocus}
+        disabled={disabled}
+        aria-label={label}
+      >
+        {children}
+      </ActionIcon>
+    </Tooltip>
+  );
+}
+
+export interface ControlBarProps {
+  session: SessionView;
+  vnc: VncStatus;
+  now: number;
+  keepaliveAt: number | null;
+  fullscreen: boolean;
+  scaled: boolean;
+  clipboardText: string;
+  busy: boolean;
+  onBack: () => void;
+  onFullscreen: () => void;
+  onScale: () => void;
+  onSendClipboard: (text: string) => void;
+  onCtrlAltDel: () => void;
+  onReconnect: () => void;
+  onAction: (action: 'pause' | 'resume' | 'stop') => void;
+  onDelete: () => Promise<unknown>;
+}
+
+export function ControlBar(p: ControlBarProps) {
+  const { session } = p;
+  const running = session.state === 'running';
+  const resumable = session.state === 'paused' || session.state === 'stopped';
+  const expiry = formatCountdown(session.expiresAt, p.now);
+  return (
+    <Group
+      h={48}
+      px="sm"
+      justify="space-between"
+      wrap="nowrap"
+      gap="xs"
+      data-testid="control-bar"
+      style={{
+        borderBottom: '1px solid var(--mantine-color-dark-4)',
+        background: 'var(--mantine-color-dark-7)',
+        color: 'var(--mantine-color-gray-2)',
+      }}
+    >
+      <Group gap="xs" wrap="nowrap" style={{ minWidth: 0 }}>
+        <Tooltip label="Back to workspaces" withArrow>
+          <Button
+            variant="subtle"
+            color="gray"
+            size="compact-sm"
+            leftSection={<IconArrowLeft size={16} />}
+            onClick={p.onBack}
+            onMouseDown={keepFocus}
+          >
+            Workspaces
+          </Button>
+        </Tooltip>
+        <Divider orientation="vertical" color="dark.4" />
+        <Text size="sm" fw={600} truncate maw={220} c="gray.1">
+          {session.imageFriendlyName}
+        </Text>
+        <Badge color={stateColor(session.state)} variant="light" data-testid="session-state">
+          {session.state}
+        </Badge>
+        {running && <ConnectionBadge status={p.vnc} now={p.now} onReconnect={p.onReconnect} />}
+      </Group>
+      <Group gap={2} wrap="nowrap">
+        <Tooltip
+          label={
+            p.keepaliveAt
+              ? `Keepalive sent ${formatAge(new Date(p.keepaliveAt).toISOString(), p.now)}; expires in ${expiry.text}`
+              : `Expires in ${expiry.text}`
+          }
+          withArrow
+        >
+          <Group gap={4} px={6} visibleFrom="sm" wrap="nowrap">
+            <IconHeartbeat
+              size={16}
+              color={expiry.tone === 'danger' ? 'var(--mantine-color-red-5)' : 'var(--mantine-color-teal-5)'}
+            />
+            <Text size="xs" c="gray.4" ff="monospace">
+              {expiry.text}
+            </Text>
+          </Group>
+        </Tooltip>
+        <Popover position="bottom-end" shadow="md" withArrow trapFocus={false}>
+          <Popover.Target>
+            <Tooltip label="Clipboard" withArrow>
+              <ActionIcon variant="subtle" color="gray" size="lg" aria-label="Clipboard" disabled={!running}>
+                <IconClipboard size={18} />
+              </ActionIcon>
+            </Tooltip>
+          </Popover.Target>
+          <Popover.Dropdown>
+            <ClipboardPanel received={p.clipboardText} onSend={p.onSendClipboard} />
+          </Popover.Dropdown>
+        </Popover>
+        <Tool label="Send Ctrl+Alt+Del" onClick={p.onCtrlAltDel} disabled={!running}>
+          <IconKeyboard size={18} />
+        </Tool>
+        <Tool
+          label={p.scaled ? 'Resize the desktop to the window' : 'Scale the desktop to fit'}
+          onClick={p.onScale}
+          active={p.scaled}
+          disabled={!running}
+        >
+          <IconDimensions size={18} />
+        </Tool>
+        <Tool label={p.fullscreen ? 'Exit full screen' : 'Full screen'} onClick={p.onFullscreen}>
+          {p.fullscreen ? <IconArrowsMinimize size={18} /> : <IconArrowsMaximize size={18} />}
+        </Tool>
+        <Divider orientation="vertical" color="dark.4" mx={4} />
+        {resumable ? (
+          <Tool label="Resume" onClick={() => p.onAction('resume')} disabled={p.busy} color="teal">
+            <IconPlayerPlay size={18} />
+          </Tool>
+        ) : (
+          <Tool label="Pause" onClick={() => p.onAction('pause')} disabled={!running || p.busy}>
+            <IconPlayerPause size={18} />
+          </Tool>
+        )}
+        <Tool
+          label="Stop"
+          onClick={() => p.onAction('stop')}
+          disabled={!(running || session.state === 'paused') || p.busy}
+        >
+          <IconPlayerStop size={18} />
+        </Tool>
+        <ConfirmAction
+          title="Delete this session?"
+          message={`The ${session.imageFriendlyName} session and everything in it will be gone. This cannot be undone.`}
+          confirmLabel="Delete session"
+          onConfirm={p.onDelete}
+          trigger={(open) => (
+            <Tool label="Delete session" onClick={open} color="red">
+              <IconTrash size={18} />
+            </Tool>
+          )}
+        />
+      </Group>
+    </Group>
+  );
+}
