@@ -53,6 +53,8 @@ export interface BuildResult {
   sizeBytes?: number;
   seconds: number;
   error?: string;
+  /** The image this build replaced, removed afterwards unless something still uses it. */
+  replacedId?: string;
 }
 
 export async function buildImages(options: BuildImagesOptions = {}): Promise<BuildResult[]> {
@@ -105,6 +107,7 @@ export async function buildImages(options: BuildImagesOptions = {}): Promise<Bui
   }
 
   const list = [...results.values()];
+  await removeReplaced(docker, list, log);
   log(`images: ${list.map((r) => `${r.name} ${r.status}`).join(', ')} in ${elapsed(started)}`);
   return list;
 }
@@ -163,11 +166,32 @@ async function buildSpec(spec: ImageSpec, ctx: SpecContext): Promise<BuildResult
     const info = await docker.getImage(id).inspect();
     const seconds = (Date.now() - started) / 1000;
     log(`[${spec.name}] built ${image} in ${elapsed(started)} (${(info.Size / 1e6).toFixed(0)} MB)`);
-    return { name: spec.name, image, status: 'built', id, sizeBytes: info.Size, seconds };
+    const replaced = existing && existing.Id !== id ? { replacedId: existing.Id } : {};
+    return { name: spec.name, image, status: 'built', id, sizeBytes: info.Size, seconds, ...replaced };
   } catch (err) {
     const error = err instanceof Error ? err.message : String(err);
     log(`[${spec.name}] FAILED: ${error}`);
     return { name: spec.name, image, status: 'failed', seconds: (Date.now() - started) / 1000, error };
+  }
+}
+
+/**
+ * Rebuilt images leave their predecessors untagged; removing them (children first, as a parent
+ * with children cannot go) keeps repeated builds from filling the disk. Docker refuses while a
+ * container still runs the old image or another tag names it, and then the old image stays.
+ */
+async function removeReplaced(docker: Dockerode, results: BuildResult[], log: (line: string) => void) {
+  for (const result of [...results].reverse()) {
+    if (!result.replacedId) continue;
+    const short = result.replacedId.slice(7, 19);
+    try {
+      await docker.getImage(result.replacedId).remove();
+      log(`[${result.name}] removed the image it replaced (${short})`);
+    } catch (err) {
+      // Already gone: removing a child prunes its untagged parents, the old parent image included.
+      if (isNotFound(err)) continue;
+      log(`[${result.name}] kept the image it replaced (${short}): still in use`);
+    }
   }
 }
 
@@ -190,6 +214,10 @@ async function inspectOrUndefined(
       return undefined;
     throw err;
   }
+}
+
+function isNotFound(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && 'statusCode' in err && err.statusCode === 404;
 }
 
 function elapsed(since: number): string {
