@@ -1,0 +1,19 @@
+import type { DockerRuntime } from '../runtime/docker-runtime.js';
+import { busyboxRootfs } from '../testing/busybox-image.js';
+
+/**
+ * A stand-in session image: busybox serving HTTP on 6901, so a container stays up under the
+ * hardened spec and its loopback port answers. It does not speak RFB (readiness tests use a
+ * real workspace image).
+ */
+export const SESSION_TEST_IMAGE = 'porthole/test-session-busybox:latest';
+
+export async function ensureSessionTestImage(runtime: DockerRuntime): Promise<string> {
+  if (await runtime.imagePresent(SESSION_TEST_IMAGE)) return SESSION_TEST_IMAGE;
+  await runtime.importImage(await busyboxRootfs(), SESSION_TEST_IMAGE, [
+    'ENV PATH=/bin',
+    'WORKDIR /',
+    'CMD ["httpd", "-f", "-p", "6901", "-h", "/www"]',
+  ]);
+  return SESSION_TEST_IMAGE;
+}
