@@ -20,6 +20,12 @@ import type { RouteDoc } from './route-doc.js';
 
 const pathParams = z.object({ path: z.string() });
 
+/**
+ * The static server registers one route per file of the web build (their names change with each
+ * build), so they are documented as this one pattern.
+ */
+export const WEB_FILE_URL = '/:file';
+
 /** Routes outside /api/admin: health, sign-in, sessions, workspaces, agents, the stream path. */
 export const nativeRouteDocs: RouteDoc[] = [
   {
@@ -180,11 +186,19 @@ export const nativeRouteDocs: RouteDoc[] = [
   },
   {
     method: 'GET',
-    url: '/*',
-    summary: 'The web app (static files; index.html for client-side routes)',
+    url: '/',
+    summary: 'The web app (index.html, also answered for client-side routes such as /sessions/<id>)',
     tag: 'web',
     auth: 'none',
-    params: pathParams,
-    description: 'HTML, scripts and assets.',
+    description: 'HTML.',
+  },
+  {
+    method: 'GET',
+    url: WEB_FILE_URL,
+    summary: 'A file of the built web app (one route per file: hashed scripts, styles, icons)',
+    tag: 'web',
+    auth: 'none',
+    params: z.object({ file: z.string() }),
+    description: 'Scripts, styles and images; hashed assets are cached for a year.',
   },
 ];
