@@ -10,6 +10,7 @@ import { type HostProbe, ResourceSampler } from './checkin/resources.js';
 import { type AgentConfig, DEFAULT_PULL_CONCURRENCY } from './config.js';
 import { ControlPlaneClient } from './control/control-client.js';
 import { ensureIdentity, RegistrationError } from './control/registration.js';
+import { SessionGateway } from './gateway/session-gateway.js';
 import { PullScheduler } from './images/pull-scheduler.js';
 import type { ContainerRuntime } from './runtime/container-runtime.js';
 import { DockerRuntime } from './runtime/docker-runtime.js';
@@ -28,6 +29,8 @@ export interface RunningAgent {
   url: string;
   /** Live session records: an in-process proxy reads `sessions.target(id)` for port and password. */
   sessions: SessionRegistry;
+  /** The stream gateway; `porthole up` hands it upgraded sockets directly (one hop). */
+  gateway: SessionGateway;
   close(): Promise<void>;
 }
 
@@ -84,6 +87,23 @@ export async function startAgent(
     },
     health: () => ({ agentId: identity?.agentId ?? null, version: AGENT_VERSION }),
     ...(config.tls ? { tls: config.tls } : {}),
+  });
+  const gateway = new SessionGateway({
+    verifier: () => verifier,
+    targets: registry,
+    onActivity: (sessionId) => registry.markActivity(sessionId),
+    log: logger.child({ component: 'gateway' }),
+  });
+  // `/session/<id>/…` is the stream: the gateway checks the proxy's grant itself.
+  app.server.on('upgrade', (req, socket, head) => gateway.handleUpgrade(req, socket, head));
+  app.route({
+    method: ['GET', 'HEAD'],
+    url: '/session/*',
+    config: { public: true },
+    handler: (request, reply) => {
+      reply.hijack();
+      gateway.handleRequest(request.raw, reply.raw);
+    },
   });
   await app.listen({ host: config.listen.host, port: config.listen.port });
   const address = app.server.address();
@@ -203,11 +223,13 @@ export async function startAgent(
     agentId,
     url,
     sessions: registry,
+    gateway,
     close: () => {
       closing ??= (async () => {
         await loop.stop();
         stopEvents();
         pulls.close();
+        gateway.close();
         await app.close();
         client.close();
         agentLog.info('agent stopped');

@@ -3,3 +3,4 @@ export type { AgentConfig } from './config.js';
 export { RegistrationError } from './control/registration.js';
 export type { SessionRecord, SessionRegistry, SessionTarget } from './sessions/registry.js';
 export { AGENT_VERSION } from './version.js';
+export { SessionGateway } from './gateway/session-gateway.js';

@@ -6,7 +6,6 @@ import { type GrantPayload, parseSessionPath } from '@porthole/contracts';
 import { createProxyServer } from 'http-proxy-3';
 import { createWebSocketStream, WebSocket, WebSocketServer } from 'ws';
 import type { GrantVerifier } from '../auth/grant-verifier.js';
-import { ActivityTracker } from './activity.js';
 import { createRfbClientFilter } from './rfb-filter.js';
 
 export interface StreamTarget {
@@ -20,10 +19,11 @@ export interface GatewayLog {
 }
 
 export interface GatewayDeps {
-  verifier: Pick<GrantVerifier, 'check'>;
-  targets: { streamTarget(sessionId: string): StreamTarget | undefined };
+  verifier: () => Pick<GrantVerifier, 'check'> | null;
+  targets: { target(sessionId: string): StreamTarget | null };
+  /** Called at most once a second per connection while bytes flow (idle detection). */
+  onActivity: (sessionId: string) => void;
   log: GatewayLog;
-  activity?: ActivityTracker;
 }
 
 export const GRANT_HEADER = 'x-porthole-grant';
@@ -42,7 +42,6 @@ function refuse(socket: Duplex, status: number, message: string): void {
  * and collaborators get a byte pipe; viewers go through the RFB filter that drops input.
  */
 export class SessionGateway {
-  readonly activity: ActivityTracker;
   private readonly proxy = createProxyServer({ secure: false, ws: true, proxyTimeout: 60_000 });
   private readonly wss = new WebSocketServer({
     noServer: true,
@@ -51,7 +50,6 @@ export class SessionGateway {
   });
 
   constructor(private readonly deps: GatewayDeps) {
-    this.activity = deps.activity ?? new ActivityTracker();
     this.proxy.on('error', (err, _req, res) => {
       deps.log.warn({ err: err.message }, 'gateway upstream error');
       if (res && 'writeHead' in res && !res.headersSent) {
@@ -69,10 +67,7 @@ export class SessionGateway {
       return;
     }
     const header = req.headers[GRANT_HEADER];
-    const check = this.deps.verifier.check(typeof header === 'string' ? header : undefined, {
-      sessionId: route.sessionId,
-      action: 'stream',
-    });
+    const check = this.check(header, route.sessionId);
     if (!check.ok) {
       refuse(socket, 401, check.reason);
       return;
@@ -87,7 +82,7 @@ export class SessionGateway {
       refuse(socket, 403, 'grant is for another session');
       return;
     }
-    const target = this.deps.targets.streamTarget(route.sessionId);
+    const target = this.deps.targets.target(route.sessionId);
     if (!target) {
       refuse(socket, 404, 'no such session on this agent');
       return;
@@ -99,13 +94,11 @@ export class SessionGateway {
     }
 
     this.prepare(req, route.rest);
-    const sessionId = route.sessionId;
-    socket.on('data', (d: Buffer) => this.activity.note(sessionId, d.length, 0));
+    socket.on('data', this.activityMeter(route.sessionId));
     this.proxy.ws(req, socket as never, head, {
       target: `https://127.0.0.1:${target.hostPort}`,
       headers: { authorization: basic(target.vncPassword) },
     });
-    this.activity.note(sessionId, 0, 0);
   }
 
   handleRequest(req: IncomingMessage, res: ServerResponse, grant?: GrantPayload): void {
@@ -117,10 +110,7 @@ export class SessionGateway {
     let g = grant;
     if (!g) {
       const header = req.headers[GRANT_HEADER];
-      const check = this.deps.verifier.check(typeof header === 'string' ? header : undefined, {
-        sessionId: route.sessionId,
-        action: 'stream',
-      });
+      const check = this.check(header, route.sessionId);
       if (!check.ok) {
         jsonError(res, 401, check.reason);
         return;
@@ -131,7 +121,7 @@ export class SessionGateway {
       jsonError(res, 403, 'grant is for another session');
       return;
     }
-    const target = this.deps.targets.streamTarget(route.sessionId);
+    const target = this.deps.targets.target(route.sessionId);
     if (!target) {
       jsonError(res, 404, 'no such session on this agent');
       return;
@@ -141,6 +131,23 @@ export class SessionGateway {
       target: `https://127.0.0.1:${target.hostPort}`,
       headers: { authorization: basic(target.vncPassword) },
     });
+  }
+
+  private check(header: string | string[] | undefined, sessionId: string) {
+    const verifier = this.deps.verifier();
+    if (!verifier) return { ok: false as const, reason: 'the agent is still starting' };
+    return verifier.check(typeof header === 'string' ? header : undefined, { sessionId, action: 'stream' });
+  }
+
+  /** Input from the browser counts as activity; checked per chunk, reported once a second. */
+  private activityMeter(sessionId: string): () => void {
+    let last = 0;
+    return () => {
+      const now = Date.now();
+      if (now - last < 1000) return;
+      last = now;
+      this.deps.onActivity(sessionId);
+    };
   }
 
   close(): void {
@@ -170,11 +177,11 @@ export class SessionGateway {
         perMessageDeflate: false,
       });
       const filter = createRfbClientFilter({ role: 'viewer', allowClipboardUp: false });
-      const activity = this.activity;
       const sessionId = route.sessionId;
+      const meter = this.activityMeter(sessionId);
       const input = new Transform({
         transform(chunk: Buffer, _enc, done) {
-          activity.note(sessionId, chunk.length, 0);
+          meter();
           const out = filter.push(chunk);
           for (const b of out.forward) this.push(b);
           done(out.close ? new Error(`closed by RFB filter: ${out.close}`) : null);
