@@ -224,6 +224,28 @@ describe('agent against real Docker', () => {
     await api.session('DELETE', dies);
   });
 
+  it('keeps serving while the server is down and reports everything when it is back', async () => {
+    const id = sid('outage');
+    plane.down = true;
+    const downSince = Date.now();
+    try {
+      const created = await api.create(createBody(id, image));
+      expect(created.status).toBe(201);
+      // Let a few check-ins fail (backoff 1 s, 2 s, …).
+      await new Promise((r) => setTimeout(r, 2_500));
+      expect(plane.checkinsOf(agent.agentId).filter((c) => c.at >= downSince)).toEqual([]);
+    } finally {
+      plane.down = false;
+    }
+    const back = await plane.waitForCheckin(
+      agent.agentId,
+      (b) => b.sessions.some((s) => s.sessionId === id && s.state === 'running'),
+      40_000,
+    );
+    expect(back.sessions.find((s) => s.sessionId === id)?.hostPort).toBeGreaterThan(0);
+    await api.session('DELETE', id);
+  });
+
   it('says 504 when a container never answers RFB', async () => {
     const id = sid('norfb');
     await api.create(createBody(id, image));

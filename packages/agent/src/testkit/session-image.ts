@@ -6,14 +6,15 @@ import { busyboxRootfs } from '../testing/busybox-image.js';
  * hardened spec and its loopback port answers. It does not speak RFB (readiness tests use a
  * real workspace image).
  */
-export const SESSION_TEST_IMAGE = 'porthole/test-session-busybox:latest';
+export const SESSION_TEST_IMAGE = 'porthole/test-session-busybox:v2';
 
 export async function ensureSessionTestImage(runtime: DockerRuntime): Promise<string> {
   if (await runtime.imagePresent(SESSION_TEST_IMAGE)) return SESSION_TEST_IMAGE;
   await runtime.importImage(await busyboxRootfs(), SESSION_TEST_IMAGE, [
     'ENV PATH=/bin',
     'WORKDIR /',
-    'CMD ["httpd", "-f", "-p", "6901", "-h", "/www"]',
+    // A shell as PID 1 that exits on SIGTERM, so `stop` does not wait out Docker's kill timeout.
+    `CMD ["sh", "-c", "trap 'exit 0' TERM; httpd -f -p 6901 -h /www & wait"]`,
   ]);
   return SESSION_TEST_IMAGE;
 }
