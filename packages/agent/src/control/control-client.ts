@@ -86,7 +86,7 @@ export class ControlPlaneClient {
     schema: SchemaLike<T>,
   ): Promise<T> {
     const url = new URL(path, this.base);
-    const { status, text } = await this.send(url, JSON.stringify(body), headers);
+    const { status, text } = await this.sendWithRetry(url, JSON.stringify(body), headers);
     if (status < 200 || status >= 300) {
       throw new ControlPlaneError(`${url.pathname}: HTTP ${status}: ${errorText(text)}`, status);
     }
@@ -103,6 +103,26 @@ export class ControlPlaneClient {
       throw new ControlPlaneError(`${url.pathname}: unexpected answer: ${parsed.error.message}`, status);
     }
     return parsed.data;
+  }
+
+  /**
+   * A kept-alive socket the server closed while idle fails the first write with ECONNRESET; that
+   * is not an outage, so it is retried once on a fresh socket instead of starting a backoff.
+   */
+  private async sendWithRetry(
+    url: URL,
+    payload: string,
+    headers: Record<string, string>,
+  ): Promise<{ status: number; text: string }> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.send(url, payload, headers);
+      } catch (error) {
+        if (!(error instanceof StaleSocketError)) throw error;
+        // The pool may hold several idle sockets the server closed; a fresh one settles it.
+        if (attempt >= 2) throw error.original;
+      }
+    }
   }
 
   private send(
@@ -143,9 +163,20 @@ export class ControlPlaneClient {
         },
       );
       req.on('timeout', () => req.destroy(new Error(`no answer within ${this.timeoutMs} ms`)));
-      req.on('error', (error) => reject(unreachable(url, error)));
+      req.on('error', (error) => {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (req.reusedSocket && (code === 'ECONNRESET' || code === 'EPIPE')) {
+          reject(new StaleSocketError(unreachable(url, error)));
+        } else reject(unreachable(url, error));
+      });
       req.end(payload);
     });
+  }
+}
+
+class StaleSocketError extends Error {
+  constructor(readonly original: ControlPlaneError) {
+    super(original.message);
   }
 }
 
