@@ -58,6 +58,7 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
       ...resourceRoutes(services),
       ...(existsSync(join(webRoot, 'index.html')) ? { webRoot } : {}),
     });
+    services.upgrades.attach(app);
     closers.push(() => app.close());
     services.manager.start();
     closers.push(async () => services.manager.stop());

@@ -24,6 +24,7 @@ import { AuthSessionRepo } from './auth/auth-session-repo.js';
 import { argon2Hasher } from './auth/password-hasher.js';
 import type { ServerConfig } from './config.js';
 import type { OpenedDatabase } from './db/open.js';
+import { UpgradeRouter } from './http/upgrade-router.js';
 import { kasmEndpoints } from './kasm-api/kasm-endpoints.js';
 import type { KasmApi } from './kasm-api/kasm-plugin.js';
 import { KasmSessions } from './kasm-api/kasm-sessions.js';
@@ -61,6 +62,8 @@ export interface Services {
   workspaces: WorkspaceService;
   streams: StreamAuthService;
   proxy: EmbeddedProxy;
+  /** The one WebSocket upgrade dispatcher (stream proxy, share chat). */
+  upgrades: UpgradeRouter;
   /** Developer API keys (admin Developers tab). */
   apiKeys: ApiKeyService;
   /** One-time sign-in links (the developer API's kasm_url). */
@@ -165,6 +168,7 @@ export async function createServices(ctx: ServiceContext): Promise<Services> {
     log,
   });
   const imageRepo = new ImageRepo(db);
+  const upgrades = new UpgradeRouter();
   const streams = new StreamAuthService({ sessions: sessionRepo, agents: agentRepo, signer: grants });
   const oneTimeLogins = new OneTimeLoginService({ repo: new OneTimeLoginRepo(db), auth, clock });
   const kasmImages = new ImageService(imageRepo);
@@ -196,7 +200,8 @@ export async function createServices(ctx: ServiceContext): Promise<Services> {
     images: new ImageService(imageRepo),
     workspaces: new WorkspaceService(imageRepo),
     streams,
-    proxy: new EmbeddedProxy({ auth, streams, log }),
+    proxy: new EmbeddedProxy({ auth, streams, upgrades, log }),
+    upgrades,
     apiKeys,
     oneTimeLogins,
     kasm,

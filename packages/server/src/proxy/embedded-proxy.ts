@@ -6,6 +6,7 @@ import { createProxyServer } from 'http-proxy-3';
 import type { AuthService, Caller } from '../auth/auth-service.js';
 import { SESSION_COOKIE } from '../auth/caller-hook.js';
 import { DomainError, NotFoundError } from '../errors.js';
+import type { UpgradeRouter } from '../http/upgrade-router.js';
 import type { StreamAuthService } from './stream-auth.js';
 
 export const GRANT_HEADER = 'x-porthole-grant';
@@ -43,6 +44,7 @@ export class EmbeddedProxy {
     private readonly deps: {
       auth: AuthService;
       streams: StreamAuthService;
+      upgrades: UpgradeRouter;
       log: { warn(obj: object, msg: string): void };
     },
   ) {
@@ -80,9 +82,12 @@ export class EmbeddedProxy {
     };
     app.route({ method: ['GET', 'HEAD'], url: '/session/*', handler });
 
-    app.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-      this.upgrade(app, req, socket, head).catch((err) => refuse(socket, err));
-    });
+    this.deps.upgrades.add(
+      (path) => path.startsWith('/session/'),
+      (req, socket, head) => {
+        this.upgrade(app, req, socket, head).catch((err) => refuse(socket, err));
+      },
+    );
   }
 
   private async upgrade(
