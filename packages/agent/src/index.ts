@@ -1,6 +1,6 @@
 export { type AgentDeps, agentUrl, type RunningAgent, startAgent } from './agent.js';
 export type { AgentConfig } from './config.js';
 export { RegistrationError } from './control/registration.js';
+export { SessionGateway } from './gateway/session-gateway.js';
 export type { SessionRecord, SessionRegistry, SessionTarget } from './sessions/registry.js';
 export { AGENT_VERSION } from './version.js';
-export { SessionGateway } from './gateway/session-gateway.js';
