@@ -35,12 +35,14 @@ export class FakeControlPlane {
   /** Answer every check-in with 503, as a server being restarted would. */
   down = false;
   grantPublicKey: string;
+  checkinIntervalSeconds: number;
   private readonly agents = new Map<string, { secret: string; name: string }>();
   private server: Server | null = null;
   url = '';
 
   constructor(private readonly options: FakeControlPlaneOptions) {
     this.grantPublicKey = options.grantPublicKey;
+    this.checkinIntervalSeconds = options.checkinIntervalSeconds ?? 1;
   }
 
   async start(): Promise<string> {
@@ -142,7 +144,7 @@ export class FakeControlPlane {
     send(res, 200, {
       images: this.images.map((ref) => ({ ref })),
       removeSessions: this.removeSessions.filter((id) => reported.has(id)),
-      checkinIntervalSeconds: this.options.checkinIntervalSeconds ?? 1,
+      checkinIntervalSeconds: this.checkinIntervalSeconds,
       grantPublicKey: this.grantPublicKey,
     });
   }

@@ -37,6 +37,7 @@ export class MemoryRuntime implements ContainerRuntime {
     this.images.add(ref);
   };
   private readonly listeners = new Set<(event: ContainerEvent) => void>();
+  private readonly reconnectHooks = new Set<() => void>();
   private nextPort = 40000;
 
   async create(spec: ContainerCreateSpec): Promise<{ containerId: string }> {
@@ -144,8 +145,13 @@ export class MemoryRuntime implements ContainerRuntime {
     const listener = (event: ContainerEvent) => {
       if (matches(event.labels, options.labels)) onEvent(event);
     };
+    const onReconnect = options.onReconnect;
     this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    if (onReconnect) this.reconnectHooks.add(onReconnect);
+    return () => {
+      this.listeners.delete(listener);
+      if (onReconnect) this.reconnectHooks.delete(onReconnect);
+    };
   }
 
   async imagePresent(ref: string): Promise<boolean> {
@@ -171,17 +177,22 @@ export class MemoryRuntime implements ContainerRuntime {
 
   async ping(): Promise<void> {}
 
-  /** Simulates the process inside exiting on its own. */
-  crash(id: string, exitCode: number): void {
-    this.exit(this.need(id), exitCode);
+  /** Simulates the process inside exiting on its own; `silently` as if the event stream were down. */
+  crash(id: string, exitCode: number, options: { silently?: boolean } = {}): void {
+    this.exit(this.need(id), exitCode, options.silently ?? false);
   }
 
-  private exit(info: ContainerInfo, exitCode: number): void {
+  /** Simulates the event stream coming back after a daemon restart. */
+  reconnect(): void {
+    for (const hook of this.reconnectHooks) hook();
+  }
+
+  private exit(info: ContainerInfo, exitCode: number, silently = false): void {
     info.state = 'exited';
     info.rfbHostPort = null;
     info.exitCode = exitCode;
     info.finishedAt = new Date().toISOString();
-    this.emit(info.id, 'die', exitCode);
+    if (!silently) this.emit(info.id, 'die', exitCode);
   }
 
   private need(id: string): ContainerInfo {
