@@ -7,4 +7,5 @@ export * from './errors.js';
 export * from './group-settings.js';
 export * from './session-path.js';
 export * from './sessions.js';
+export * from './sharing.js';
 export * from './system.js';

@@ -1,3 +1,4 @@
+import { fastifyCookie } from '@fastify/cookie';
 import type { Logger } from 'pino';
 import { HttpAgentClient } from './agents/agent-client.js';
 import { AgentRepo } from './agents/agent-repo.js';
@@ -21,7 +22,11 @@ import { ApiKeyService } from './api-keys/api-key-service.js';
 import { AttemptLimiter } from './auth/attempt-limiter.js';
 import { AuthService } from './auth/auth-service.js';
 import { AuthSessionRepo } from './auth/auth-session-repo.js';
+import { SESSION_COOKIE } from './auth/caller-hook.js';
 import { argon2Hasher } from './auth/password-hasher.js';
+import { MemoryBus } from './bus/memory-bus.js';
+import { RedisBus } from './bus/redis-bus.js';
+import type { ShareBus } from './bus/share-bus.js';
 import type { ServerConfig } from './config.js';
 import type { OpenedDatabase } from './db/open.js';
 import { UpgradeRouter } from './http/upgrade-router.js';
@@ -40,6 +45,9 @@ import { Provisioner } from './sessions/provisioner.js';
 import { SessionRepo } from './sessions/session-repo.js';
 import { SessionService } from './sessions/session-service.js';
 import { SystemSettingsRepo } from './settings/system-settings-repo.js';
+import { ChatSockets, isChatPath } from './sharing/chat-socket.js';
+import { SharingRepo } from './sharing/sharing-repo.js';
+import { SharingService } from './sharing/sharing-service.js';
 import { StagingLoop } from './staging/staging-loop.js';
 import { StagingRepo } from './staging/staging-repo.js';
 import { StagingService } from './staging/staging-service.js';
@@ -62,6 +70,9 @@ export interface Services {
   workspaces: WorkspaceService;
   streams: StreamAuthService;
   proxy: EmbeddedProxy;
+  bus: ShareBus;
+  sharing: SharingService;
+  chat: ChatSockets;
   /** The one WebSocket upgrade dispatcher (stream proxy, share chat). */
   upgrades: UpgradeRouter;
   /** Developer API keys (admin Developers tab). */
@@ -121,7 +132,10 @@ export async function createServices(ctx: ServiceContext): Promise<Services> {
     clock,
     log,
   });
+  // Sharing is built after sessions but must hear when one ends.
+  let sessionEnded: (id: string) => Promise<void> = async () => undefined;
   const sessions = new SessionService({
+    onEnded: (id) => sessionEnded(id),
     db,
     sessions: sessionRepo,
     agents: agentRepo,
@@ -168,8 +182,34 @@ export async function createServices(ctx: ServiceContext): Promise<Services> {
     log,
   });
   const imageRepo = new ImageRepo(db);
+  const bus: ShareBus = config.redisUrl ? new RedisBus(config.redisUrl, log) : new MemoryBus();
+  const sharing = new SharingService({
+    repo: new SharingRepo(db),
+    sessions: sessionRepo,
+    sessionService: sessions,
+    settings,
+    bus,
+    clock,
+  });
+  sessionEnded = (id) => sharing.sessionEnded(id);
+  const streams = new StreamAuthService({
+    sessions: sessionRepo,
+    agents: agentRepo,
+    signer: grants,
+    participantRole: (sessionId, userId) => sharing.participantRole(sessionId, userId),
+  });
   const upgrades = new UpgradeRouter();
-  const streams = new StreamAuthService({ sessions: sessionRepo, agents: agentRepo, signer: grants });
+  const chat = new ChatSockets({
+    sharing,
+    bus,
+    clock,
+    log,
+    resolveCaller: async (req) => {
+      const token = fastifyCookie.parse(req.headers.cookie ?? '')[SESSION_COOKIE];
+      return token ? auth.resolveSession(token) : null;
+    },
+  });
+  upgrades.add(isChatPath, (req, socket, head) => chat.handleUpgrade(req, socket, head));
   const oneTimeLogins = new OneTimeLoginService({ repo: new OneTimeLoginRepo(db), auth, clock });
   const kasmImages = new ImageService(imageRepo);
   const kasm: KasmApi = {
@@ -202,6 +242,9 @@ export async function createServices(ctx: ServiceContext): Promise<Services> {
     streams,
     proxy: new EmbeddedProxy({ auth, streams, upgrades, log }),
     upgrades,
+    bus,
+    sharing,
+    chat,
     apiKeys,
     oneTimeLogins,
     kasm,

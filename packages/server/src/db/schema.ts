@@ -172,7 +172,15 @@ export interface SessionEventsTable {
   at: Timestamp;
 }
 
+export interface SessionParticipantsTable {
+  session_id: string;
+  user_id: string;
+  role: 'viewer' | 'collaborator';
+  joined_at: Generated<Date>;
+}
+
 export interface ControlPlaneTables {
+  session_participants: SessionParticipantsTable;
   system_settings: SystemSettingsTable;
   zones: ZonesTable;
   agents: AgentsTable;

@@ -12,6 +12,7 @@ import { openApiRoutes } from '../openapi/openapi-routes.js';
 import { sessionAuthRoutes } from '../proxy/session-auth-routes.js';
 import type { Services } from '../services.js';
 import { sessionAdminRoutes, sessionRoutes } from '../sessions/session-routes.js';
+import { sharingRoutes } from '../sharing/sharing-routes.js';
 import { stagingAdminRoutes } from '../staging/staging-routes.js';
 
 /** Each resource folder's routes, registered on the app (public) or inside /api/admin (admin). */
@@ -25,6 +26,7 @@ export function resourceRoutes(services: Services): {
       (app) => sessionRoutes(app, services.sessions),
       (app) => workspaceRoutes(app, services.workspaces),
       (app) => sessionAuthRoutes(app, services.streams),
+      (app) => sharingRoutes(app, services.sharing),
       (app) => services.proxy.register(app),
       (app) => oneTimeLoginRoutes(app, services.oneTimeLogins),
       (app) => openApiRoutes(app, services.kasm.endpoints),

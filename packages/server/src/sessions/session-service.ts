@@ -36,6 +36,8 @@ export interface SessionServiceDeps {
   clock: Clock;
   checkinSeconds: number;
   log: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
+  /** Called once a session is deleted (sharing clears its chat and disconnects joiners). */
+  onEnded?: (sessionId: string) => Promise<void>;
 }
 
 type Action = 'pause' | 'resume' | 'stop';
@@ -278,6 +280,9 @@ export class SessionService {
           );
     }
     await sessions.transition(id, ['deleting'], 'deleted', reason, clock.now());
+    await this.deps
+      .onEnded?.(id)
+      .catch((err: unknown) => log.warn({ sessionId: id, err: String(err) }, 'end-of-session hook failed'));
   }
 
   /**

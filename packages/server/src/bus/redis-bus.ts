@@ -1,0 +1,132 @@
+import type { ChatMessage, PresenceEntry } from '@porthole/contracts';
+import { Redis } from 'ioredis';
+import { type BusEvent, HISTORY_LIMIT, type ShareBus } from './share-bus.js';
+
+const channel = (sessionId: string) => `porthole:share:${sessionId}`;
+const historyKey = (sessionId: string) => `porthole:chat:${sessionId}`;
+const presenceKey = (sessionId: string) => `porthole:presence:${sessionId}`;
+// History outlives no session by much: it is cleared when the session ends, this is the backstop.
+const TTL_SECONDS = 7 * 24 * 3600;
+
+export interface RedisBusLog {
+  warn(obj: object, msg: string): void;
+  info(obj: object, msg: string): void;
+}
+
+/** Redis share bus: pub/sub delivers, a capped list keeps history, a hash keeps presence. */
+export class RedisBus implements ShareBus {
+  readonly kind = 'redis';
+  private readonly cmd: Redis;
+  private readonly sub: Redis;
+  private readonly handlers = new Map<string, Set<(e: BusEvent) => void>>();
+  private readonly availability = new Set<(a: boolean) => void>();
+  private last = false;
+
+  constructor(url: string, log: RedisBusLog) {
+    const options = {
+      // Fail fast while Redis is down instead of queueing: chat says "unavailable" meanwhile.
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      retryStrategy: (times: number) => Math.min(200 * times, 5_000),
+      lazyConnect: false,
+    };
+    this.cmd = new Redis(url, options);
+    this.sub = new Redis(url, { ...options, enableOfflineQueue: true });
+    for (const c of [this.cmd, this.sub]) {
+      c.on('error', (err: Error) => log.warn({ err: err.message }, 'share bus (redis) error'));
+      c.on('ready', () => this.changed());
+      c.on('end', () => this.changed());
+      c.on('close', () => this.changed());
+    }
+    this.sub.on('ready', () => {
+      // Subscriptions are restored by ioredis; make sure every local channel is listened to.
+      for (const id of this.handlers.keys()) void this.sub.subscribe(channel(id)).catch(() => undefined);
+    });
+    this.sub.on('message', (ch: string, raw: string) => {
+      const sessionId = ch.slice('porthole:share:'.length);
+      let event: BusEvent;
+      try {
+        event = JSON.parse(raw) as BusEvent;
+      } catch {
+        return;
+      }
+      for (const h of this.handlers.get(sessionId) ?? []) h(event);
+    });
+  }
+
+  private changed(): void {
+    const now = this.available();
+    if (now === this.last) return;
+    this.last = now;
+    for (const h of this.availability) h(now);
+  }
+
+  available(): boolean {
+    return this.cmd.status === 'ready' && this.sub.status === 'ready';
+  }
+
+  onAvailability(handler: (available: boolean) => void): () => void {
+    this.availability.add(handler);
+    return () => this.availability.delete(handler);
+  }
+
+  async publish(sessionId: string, event: BusEvent): Promise<void> {
+    await this.cmd.publish(channel(sessionId), JSON.stringify(event));
+  }
+
+  async appendChat(sessionId: string, message: ChatMessage): Promise<void> {
+    const key = historyKey(sessionId);
+    await this.cmd
+      .multi()
+      .rpush(key, JSON.stringify(message))
+      .ltrim(key, -HISTORY_LIMIT, -1)
+      .expire(key, TTL_SECONDS)
+      .publish(channel(sessionId), JSON.stringify({ type: 'chat', message } satisfies BusEvent))
+      .exec();
+  }
+
+  async history(sessionId: string): Promise<ChatMessage[]> {
+    const raw = await this.cmd.lrange(historyKey(sessionId), 0, -1);
+    return raw.map((r) => JSON.parse(r) as ChatMessage);
+  }
+
+  async subscribe(sessionId: string, handler: (event: BusEvent) => void): Promise<() => Promise<void>> {
+    let set = this.handlers.get(sessionId);
+    if (!set) {
+      set = new Set();
+      this.handlers.set(sessionId, set);
+      await this.sub.subscribe(channel(sessionId));
+    }
+    set.add(handler);
+    return async () => {
+      const current = this.handlers.get(sessionId);
+      current?.delete(handler);
+      if (current && current.size === 0) {
+        this.handlers.delete(sessionId);
+        await this.sub.unsubscribe(channel(sessionId)).catch(() => undefined);
+      }
+    };
+  }
+
+  async setPresence(
+    sessionId: string,
+    connectionId: string,
+    entry: PresenceEntry | null,
+  ): Promise<PresenceEntry[]> {
+    const key = presenceKey(sessionId);
+    if (entry)
+      await this.cmd.multi().hset(key, connectionId, JSON.stringify(entry)).expire(key, TTL_SECONDS).exec();
+    else await this.cmd.hdel(key, connectionId);
+    const all = await this.cmd.hvals(key);
+    return all.map((v) => JSON.parse(v) as PresenceEntry);
+  }
+
+  async clear(sessionId: string): Promise<void> {
+    await this.cmd.del(historyKey(sessionId), presenceKey(sessionId));
+  }
+
+  async close(): Promise<void> {
+    this.cmd.disconnect();
+    this.sub.disconnect();
+  }
+}

@@ -1,0 +1,30 @@
+import type { ChatMessage, PresenceEntry } from '@porthole/contracts';
+
+/** What crosses server replicas for a shared session. */
+export type BusEvent =
+  | { type: 'chat'; message: ChatMessage }
+  | { type: 'presence'; users: PresenceEntry[] }
+  /** Close the chat (and stream) of one participant, or of every joiner when userId is null. */
+  | { type: 'kick'; userId: string | null; reason: string };
+
+/**
+ * Share chat and presence across replicas: in-process for a single server, Redis (pub/sub for
+ * delivery, a capped list for history) for several. Chat degrades when the bus is down; the
+ * sessions themselves never depend on it.
+ */
+export interface ShareBus {
+  readonly kind: 'memory' | 'redis';
+  available(): boolean;
+  /** Called with the new availability whenever it changes. */
+  onAvailability(handler: (available: boolean) => void): () => void;
+  publish(sessionId: string, event: BusEvent): Promise<void>;
+  /** Appends to the session's history (bounded) and publishes. */
+  appendChat(sessionId: string, message: ChatMessage): Promise<void>;
+  history(sessionId: string): Promise<ChatMessage[]>;
+  subscribe(sessionId: string, handler: (event: BusEvent) => void): Promise<() => Promise<void>>;
+  setPresence(sessionId: string, connectionId: string, entry: PresenceEntry | null): Promise<PresenceEntry[]>;
+  clear(sessionId: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export const HISTORY_LIMIT = 500;

@@ -1,0 +1,152 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import {
+  type ChatMessage,
+  type ChatServerMessage,
+  chatClientMessageSchema,
+  type PresenceEntry,
+} from '@porthole/contracts';
+import { type WebSocket, WebSocketServer } from 'ws';
+import { AttemptLimiter } from '../auth/attempt-limiter.js';
+import type { Caller } from '../auth/auth-service.js';
+import type { BusEvent, ShareBus } from '../bus/share-bus.js';
+import type { Clock } from '../platform/clock.js';
+import { newId } from '../platform/crypto.js';
+import type { SharingService } from './sharing-service.js';
+
+const PATH = /^\/api\/sessions\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\/chat$/;
+
+export function isChatPath(path: string): boolean {
+  return PATH.test(path);
+}
+
+export interface ChatDeps {
+  sharing: Pick<SharingService, 'roleOf'>;
+  bus: ShareBus;
+  clock: Clock;
+  resolveCaller(req: IncomingMessage): Promise<Caller | null>;
+  log: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
+}
+
+/**
+ * The chat beside a shared session: history replayed on connect, messages in order through
+ * the share bus, presence, and join/leave notices. Text only; the browser renders it as text.
+ */
+export class ChatSockets {
+  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 16 * 1024 });
+  // 10 messages per 10 s per user and session, across that user's tabs.
+  private readonly limiter: AttemptLimiter;
+
+  constructor(private readonly deps: ChatDeps) {
+    this.limiter = new AttemptLimiter({ max: 10, windowMs: 10_000 }, deps.clock);
+  }
+
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    this.accept(req, socket, head).catch((err: unknown) => {
+      this.deps.log.warn({ err: String(err) }, 'chat upgrade failed');
+      socket.destroy();
+    });
+  }
+
+  private async accept(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    const sessionId = PATH.exec((req.url ?? '').split('?')[0] ?? '')?.[1];
+    const caller = await this.deps.resolveCaller(req);
+    const reject = (status: number, text: string): void => {
+      socket.end(`HTTP/1.1 ${status} ${text}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+    };
+    if (!caller) return reject(401, 'Unauthorized');
+    const role = sessionId ? await this.deps.sharing.roleOf(caller, sessionId) : null;
+    if (!sessionId || !role) return reject(404, 'Not Found');
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
+      void this.serve(ws, sessionId, caller, { userId: caller.userId, username: caller.username, role });
+    });
+  }
+
+  private async serve(ws: WebSocket, sessionId: string, caller: Caller, me: PresenceEntry): Promise<void> {
+    const { bus, clock } = this.deps;
+    const connectionId = newId();
+    const send = (m: ChatServerMessage) => {
+      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(m));
+    };
+    const notice = (kind: 'join' | 'leave', text: string): ChatMessage => ({
+      id: newId(),
+      kind,
+      userId: me.userId,
+      username: me.username,
+      text,
+      at: clock.now().toISOString(),
+    });
+    const onEvent = (e: BusEvent) => {
+      if (e.type === 'chat') send({ type: 'message', message: e.message });
+      else if (e.type === 'presence') send({ type: 'presence', users: e.users });
+      else if (e.type === 'kick' && (e.userId === me.userId || (e.userId === null && me.role !== 'owner'))) {
+        send({ type: 'error', message: e.reason });
+        ws.close(4001, e.reason.slice(0, 100));
+      }
+    };
+    let unsubscribe: (() => Promise<void>) | undefined;
+    // (Re)joins the bus: on connect, and again when Redis comes back after an outage.
+    const join = async () => {
+      try {
+        unsubscribe ??= await bus.subscribe(sessionId, onEvent);
+        send({ type: 'status', available: true });
+        send({ type: 'history', messages: await bus.history(sessionId) });
+        const users = await bus.setPresence(sessionId, connectionId, me);
+        await bus.publish(sessionId, { type: 'presence', users });
+      } catch {
+        send({ type: 'status', available: false });
+      }
+    };
+    const stopWatching = bus.onAvailability((available) => {
+      if (available) void join();
+      else send({ type: 'status', available: false });
+    });
+    ws.on('message', (raw) => {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(String(raw));
+      } catch {
+        return send({ type: 'error', message: 'messages are JSON: {"type":"message","text":"…"}' });
+      }
+      const msg = chatClientMessageSchema.safeParse(parsed);
+      if (!msg.success)
+        return send({ type: 'error', message: msg.error.issues[0]?.message ?? 'invalid message' });
+      const key = `${sessionId}:${caller.userId}`;
+      if (this.limiter.retryAfter(key) > 0)
+        return send({ type: 'error', message: 'slow down: too many messages' });
+      this.limiter.record(key);
+      if (!bus.available()) return send({ type: 'error', message: 'chat is unavailable right now' });
+      const message: ChatMessage = {
+        id: newId(),
+        kind: 'message',
+        userId: me.userId,
+        username: me.username,
+        text: msg.data.text,
+        at: clock.now().toISOString(),
+      };
+      bus
+        .appendChat(sessionId, message)
+        .catch(() => send({ type: 'error', message: 'chat is unavailable right now' }));
+    });
+    ws.on('close', () => {
+      stopWatching();
+      void (async () => {
+        try {
+          const users = await bus.setPresence(sessionId, connectionId, null);
+          await bus.publish(sessionId, { type: 'presence', users });
+          await bus.appendChat(sessionId, notice('leave', `${me.username} left`));
+        } catch {
+          // Bus down: presence entries expire with the session's keys.
+        }
+        await unsubscribe?.().catch(() => undefined);
+      })();
+    });
+    await join();
+    await bus.appendChat(sessionId, notice('join', `${me.username} is here`)).catch(() => undefined);
+  }
+
+  close(): void {
+    for (const ws of this.wss.clients) ws.close(1001, 'server shutting down');
+    this.wss.close();
+  }
+}

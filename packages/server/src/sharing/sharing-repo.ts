@@ -1,0 +1,68 @@
+import type { Db } from '../db/database.js';
+
+export interface ParticipantRow {
+  user_id: string;
+  username: string;
+  role: 'viewer' | 'collaborator';
+  joined_at: Date;
+}
+
+export class SharingRepo {
+  constructor(private readonly db: Db) {}
+
+  async setShareId(sessionId: string, shareId: string | null): Promise<void> {
+    await this.db.updateTable('sessions').set({ share_id: shareId }).where('id', '=', sessionId).execute();
+  }
+
+  findByShareId(shareId: string) {
+    return this.db
+      .selectFrom('sessions')
+      .select(['id', 'user_id', 'state', 'ended_at', 'share_id'])
+      .where('share_id', '=', shareId)
+      .executeTakeFirst();
+  }
+
+  async upsertParticipant(sessionId: string, userId: string, role: 'viewer' | 'collaborator'): Promise<void> {
+    await this.db
+      .insertInto('session_participants')
+      .values({ session_id: sessionId, user_id: userId, role })
+      .onConflict((oc) => oc.columns(['session_id', 'user_id']).doUpdateSet({ role }))
+      .execute();
+  }
+
+  participants(sessionId: string): Promise<ParticipantRow[]> {
+    return this.db
+      .selectFrom('session_participants as p')
+      .innerJoin('users as u', 'u.id', 'p.user_id')
+      .select(['p.user_id', 'u.username', 'p.role', 'p.joined_at'])
+      .where('p.session_id', '=', sessionId)
+      .orderBy('p.joined_at')
+      .execute();
+  }
+
+  async participantRole(sessionId: string, userId: string): Promise<'viewer' | 'collaborator' | null> {
+    const row = await this.db
+      .selectFrom('session_participants as p')
+      .innerJoin('sessions as s', 's.id', 'p.session_id')
+      .select('p.role')
+      .where('p.session_id', '=', sessionId)
+      .where('p.user_id', '=', userId)
+      .where('s.share_id', 'is not', null)
+      .where('s.ended_at', 'is', null)
+      .executeTakeFirst();
+    return row?.role ?? null;
+  }
+
+  async removeParticipant(sessionId: string, userId: string): Promise<boolean> {
+    const r = await this.db
+      .deleteFrom('session_participants')
+      .where('session_id', '=', sessionId)
+      .where('user_id', '=', userId)
+      .executeTakeFirst();
+    return r.numDeletedRows > 0n;
+  }
+
+  async removeAll(sessionId: string): Promise<void> {
+    await this.db.deleteFrom('session_participants').where('session_id', '=', sessionId).execute();
+  }
+}

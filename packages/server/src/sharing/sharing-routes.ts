@@ -1,0 +1,35 @@
+import { idParamsSchema, idSchema } from '@porthole/contracts';
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { requireUser } from '../auth/caller-hook.js';
+import { parse } from '../http/parse.js';
+import type { SharingService } from './sharing-service.js';
+
+const shareParams = z.object({ shareId: z.string().regex(/^[0-9a-f]{32}$/, 'must be a share id') });
+const participantParams = z.object({ id: idSchema, userId: idSchema });
+
+export function sharingRoutes(app: FastifyInstance, sharing: SharingService): void {
+  app.post('/api/sessions/:id/share', async (request) => {
+    const caller = requireUser(request);
+    const { id } = parse(idParamsSchema, request.params, 'params');
+    return sharing.enable(caller, id, `${request.protocol}://${request.host}`);
+  });
+  app.delete('/api/sessions/:id/share', async (request, reply) => {
+    await sharing.disable(requireUser(request), parse(idParamsSchema, request.params, 'params').id);
+    return reply.status(204).send();
+  });
+  app.post('/api/shares/:shareId/join', async (request) => {
+    const caller = requireUser(request);
+    return sharing.join(caller, parse(shareParams, request.params, 'params').shareId);
+  });
+  app.get('/api/sessions/:id/participants', async (request) => {
+    const caller = requireUser(request);
+    return { items: await sharing.participants(caller, parse(idParamsSchema, request.params, 'params').id) };
+  });
+  app.delete('/api/sessions/:id/participants/:userId', async (request, reply) => {
+    const caller = requireUser(request);
+    const { id, userId } = parse(participantParams, request.params, 'params');
+    await sharing.removeParticipant(caller, id, userId);
+    return reply.status(204).send();
+  });
+}

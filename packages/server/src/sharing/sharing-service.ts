@@ -1,0 +1,121 @@
+import { randomBytes } from 'node:crypto';
+import type {
+  EffectiveSettings,
+  JoinedSession,
+  ParticipantView,
+  SessionRole,
+  ShareView,
+} from '@porthole/contracts';
+import type { Caller } from '../auth/auth-service.js';
+import type { BusEvent, ShareBus } from '../bus/share-bus.js';
+import { ConflictError, ForbiddenError, NotFoundError } from '../errors.js';
+import type { Clock } from '../platform/clock.js';
+import { newId } from '../platform/crypto.js';
+import type { SessionRepo } from '../sessions/session-repo.js';
+import type { SessionService } from '../sessions/session-service.js';
+import type { SharingRepo } from './sharing-repo.js';
+
+export interface SharingDeps {
+  repo: SharingRepo;
+  sessions: Pick<SessionRepo, 'find'>;
+  sessionService: Pick<SessionService, 'view'>;
+  settings: { forUser(userId: string): Promise<EffectiveSettings> };
+  bus: ShareBus;
+  clock: Clock;
+}
+
+/** Sharing a running session by link: who may join, as what, and taking it back. */
+export class SharingService {
+  constructor(private readonly deps: SharingDeps) {}
+
+  async enable(caller: Caller, sessionId: string, origin: string): Promise<ShareView> {
+    const session = await this.ownedLive(caller, sessionId);
+    if (!session.user_id) throw new ConflictError('a staged session cannot be shared');
+    const settings = await this.deps.settings.forUser(session.user_id);
+    if (!settings.allow_sharing) throw new ForbiddenError('your groups do not allow sharing sessions');
+    const shareId = session.share_id ?? randomBytes(16).toString('hex');
+    if (!session.share_id) await this.deps.repo.setShareId(sessionId, shareId);
+    return { shareId, url: `${origin}/join/${shareId}` };
+  }
+
+  async disable(caller: Caller, sessionId: string): Promise<void> {
+    await this.ownedLive(caller, sessionId, true);
+    await this.deps.repo.setShareId(sessionId, null);
+    await this.deps.repo.removeAll(sessionId);
+    await this.kick(sessionId, { type: 'kick', userId: null, reason: 'sharing was turned off' });
+  }
+
+  async join(caller: Caller, shareId: string): Promise<JoinedSession> {
+    const s = await this.deps.repo.findByShareId(shareId);
+    if (!s || s.ended_at) throw new NotFoundError('this share link is not valid (any more)');
+    let role: SessionRole = 'owner';
+    if (s.user_id !== caller.userId) {
+      const ownerSettings = s.user_id ? await this.deps.settings.forUser(s.user_id) : null;
+      role = ownerSettings?.shared_session_full_control ? 'collaborator' : 'viewer';
+      await this.deps.repo.upsertParticipant(s.id, caller.userId, role);
+      await this.deps.bus
+        .appendChat(s.id, {
+          id: newId(),
+          kind: 'system',
+          userId: caller.userId,
+          username: caller.username,
+          text: `${caller.username} joined as ${role}`,
+          at: this.deps.clock.now().toISOString(),
+        })
+        .catch(() => undefined);
+    }
+    return { session: await this.deps.sessionService.view(s.id), role };
+  }
+
+  async participants(caller: Caller, sessionId: string): Promise<ParticipantView[]> {
+    const role = await this.roleOf(caller, sessionId);
+    if (!role) throw new NotFoundError(`no session ${sessionId}`);
+    return (await this.deps.repo.participants(sessionId)).map((p) => ({
+      userId: p.user_id,
+      username: p.username,
+      role: p.role,
+      joinedAt: p.joined_at.toISOString(),
+    }));
+  }
+
+  async removeParticipant(caller: Caller, sessionId: string, userId: string): Promise<void> {
+    await this.ownedLive(caller, sessionId, true);
+    if (!(await this.deps.repo.removeParticipant(sessionId, userId)))
+      throw new NotFoundError(`user ${userId} is not in this session`);
+    await this.kick(sessionId, { type: 'kick', userId, reason: 'removed by the owner' });
+  }
+
+  /** Owner, participant (while the share is on), admin as viewer, or null. */
+  async roleOf(caller: Caller, sessionId: string): Promise<SessionRole | null> {
+    const s = await this.deps.sessions.find(sessionId);
+    if (!s || s.ended_at) return null;
+    if (s.user_id === caller.userId) return 'owner';
+    const role = await this.deps.repo.participantRole(sessionId, caller.userId);
+    return role ?? (caller.isAdmin ? 'viewer' : null);
+  }
+
+  participantRole(sessionId: string, userId: string): Promise<'viewer' | 'collaborator' | null> {
+    return this.deps.repo.participantRole(sessionId, userId);
+  }
+
+  /** The session ended: its chat and presence go, everyone is disconnected. */
+  async sessionEnded(sessionId: string): Promise<void> {
+    await this.deps.repo.removeAll(sessionId).catch(() => undefined);
+    await this.kick(sessionId, { type: 'kick', userId: null, reason: 'the session ended' });
+    await this.deps.bus.clear(sessionId).catch(() => undefined);
+  }
+
+  private async kick(sessionId: string, event: BusEvent): Promise<void> {
+    await this.deps.bus.publish(sessionId, event).catch(() => undefined);
+  }
+
+  private async ownedLive(caller: Caller, sessionId: string, allowEndedShare = false) {
+    const s = await this.deps.sessions.find(sessionId);
+    if (!s || (s.user_id !== caller.userId && !caller.isAdmin))
+      throw new NotFoundError(`no session ${sessionId}`);
+    if (s.ended_at) throw new ConflictError(`session is ${s.state}`);
+    if (!allowEndedShare && !['running', 'paused'].includes(s.state))
+      throw new ConflictError(`session is ${s.state}`);
+    return s;
+  }
+}
