@@ -1,6 +1,9 @@
+import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { get } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GrantSigner } from '../../server/src/agents/grant-signer.js';
@@ -132,5 +135,41 @@ describe('startAgent', () => {
     await expect.poll(() => runtime.images.has('reg.example/new:1'), { timeout: 5_000 }).toBe(true);
     expect(agent.sessions.get('old')).toBeUndefined();
     expect(runtime.calls.filter((c) => c.startsWith('pull'))).toEqual(['pull reg.example/new:1']);
+  });
+
+  it('serves its API over HTTPS with --tls-cert/--tls-key', async () => {
+    await promisify(execFile)('openssl', [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=agent',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+      '-keyout',
+      join(stateDir, 'key.pem'),
+      '-out',
+      join(stateDir, 'cert.pem'),
+    ]);
+    const cert = await readFile(join(stateDir, 'cert.pem'), 'utf8');
+    const key = await readFile(join(stateDir, 'key.pem'), 'utf8');
+    agent = await startAgent({ ...config(), tls: { cert, key } }, logger, { runtime, host });
+    expect(agent.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+    const health = await new Promise<string>((resolve, reject) => {
+      get(new URL('/v1/health', agent?.url), { ca: cert }, (res) => {
+        let text = '';
+        res.on('data', (chunk: Buffer) => {
+          text += chunk.toString('utf8');
+        });
+        res.on('end', () => resolve(text));
+      }).on('error', reject);
+    });
+    expect(JSON.parse(health)).toMatchObject({ agentId: agent.agentId });
   });
 });
