@@ -11,4 +11,8 @@ source .test-services/env
 [ -d node_modules ] || npm ci
 npm run build --silent
 if [ -x scripts/test-images.sh ]; then bash scripts/test-images.sh; fi
-npx vitest run "$@"
+mkdir -p test-results
+status=0
+npx vitest run --reporter=default --reporter=json --outputFile.json=test-results/vitest.json "$@" || status=$?
+node scripts/test-summary.mjs test-results/vitest.json
+exit "$status"
