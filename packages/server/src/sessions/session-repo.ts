@@ -127,7 +127,7 @@ export class SessionRepo {
     to: SessionState,
     reason: string | null,
     now: Date,
-    extra: Partial<Pick<SessionRow, 'container_id' | 'running_at' | 'agent_id'>> = {},
+    extra: Partial<Pick<SessionRow, 'container_id' | 'running_at' | 'agent_id' | 'keepalive_at'>> = {},
   ): Promise<SessionRow | undefined> {
     return this.db.transaction().execute(async (tx) => {
       const row = await tx

@@ -234,7 +234,9 @@ export class SessionService {
         plan.to,
         reason ?? null,
         now,
-        action === 'resume' ? { running_at: now } : {},
+        // A resume is the owner at work: it counts as a keepalive, or a session stopped for an
+        // expired keepalive would be stopped again by the next expiry tick.
+        action === 'resume' ? { running_at: now, keepalive_at: now } : {},
       );
     } catch (err) {
       // The agent did not do it: go back to where we were, with its message as the reason.
