@@ -16,9 +16,17 @@ export async function runCommand(
   specs: OptionSpec[],
   argv: string[],
   body: (values: OptionValues, positionals: string[]) => Promise<number>,
+  /** How many bare arguments the command takes (`user create …` takes one); extra ones are errors. */
+  maxPositionals = 0,
 ): Promise<number> {
   try {
     const { values, positionals, help } = resolveOptions(specs, argv, process.env);
+    if (positionals.length > maxPositionals) {
+      // `--flag false` parses as a boolean flag plus a stray word: say so instead of ignoring it.
+      throw new ConfigError(
+        `unexpected argument '${positionals[maxPositionals]}' (boolean flags take no value; use the env var to turn one off)`,
+      );
+    }
     if (help) {
       process.stdout.write(formatHelp(usage, specs));
       return 0;

@@ -29,46 +29,53 @@ const usage = `Usage:
   porthole user reset-password --email <email> --password <password>`;
 
 export function run(argv: string[]): Promise<number> {
-  return runCommand('user', usage, specs, argv, async (values, positionals) => {
-    const action = positionals[0];
-    if (action !== 'create' && action !== 'reset-password') {
-      throw new ConfigError(`expected 'create' or 'reset-password', got '${action ?? ''}'\n${usage}`);
-    }
-    const email = values.email as string | undefined;
-    const password = values.password as string | undefined;
-    if (!email) throw new ConfigError('missing --email');
-    if (!password) throw new ConfigError('missing --password (or PORTHOLE_USER_PASSWORD)');
-    const logger = createLogger(values['log-level'] === 'info' ? 'warn' : (values['log-level'] as string));
-    // Beside a running `porthole up`, this talks to its embedded database instead of starting one.
-    const db = await openConfiguredDatabase(
-      {
-        databaseUrl: values['database-url'] as string | undefined,
-        dataDir: resolve(values['data-dir'] as string),
-        share: true,
-        poolSize: 2,
-      },
-      logger,
-    );
-    try {
-      await prepareDatabase(
-        db.db,
+  return runCommand(
+    'user',
+    usage,
+    specs,
+    argv,
+    async (values, positionals) => {
+      const action = positionals[0];
+      if (action !== 'create' && action !== 'reset-password') {
+        throw new ConfigError(`expected 'create' or 'reset-password', got '${action ?? ''}'\n${usage}`);
+      }
+      const email = values.email as string | undefined;
+      const password = values.password as string | undefined;
+      if (!email) throw new ConfigError('missing --email');
+      if (!password) throw new ConfigError('missing --password (or PORTHOLE_USER_PASSWORD)');
+      const logger = createLogger(values['log-level'] === 'info' ? 'warn' : (values['log-level'] as string));
+      // Beside a running `porthole up`, this talks to its embedded database instead of starting one.
+      const db = await openConfiguredDatabase(
         {
+          databaseUrl: values['database-url'] as string | undefined,
           dataDir: resolve(values['data-dir'] as string),
-          adminPassword: process.env.PORTHOLE_ADMIN_PASSWORD,
+          share: true,
+          poolSize: 2,
         },
         logger,
       );
-      const users = new UserAdminService(db.db, argon2Hasher);
-      if (action === 'create') {
-        const id = await users.create({ username: email, password, admin: values.admin === true });
-        process.stdout.write(`created user ${email} (${id})${values.admin ? ' as administrator' : ''}\n`);
-      } else {
-        await users.resetPassword(email, password);
-        process.stdout.write(`password reset for ${email}\n`);
+      try {
+        await prepareDatabase(
+          db.db,
+          {
+            dataDir: resolve(values['data-dir'] as string),
+            adminPassword: process.env.PORTHOLE_ADMIN_PASSWORD,
+          },
+          logger,
+        );
+        const users = new UserAdminService(db.db, argon2Hasher);
+        if (action === 'create') {
+          const id = await users.create({ username: email, password, admin: values.admin === true });
+          process.stdout.write(`created user ${email} (${id})${values.admin ? ' as administrator' : ''}\n`);
+        } else {
+          await users.resetPassword(email, password);
+          process.stdout.write(`password reset for ${email}\n`);
+        }
+        return 0;
+      } finally {
+        await db.close();
       }
-      return 0;
-    } finally {
-      await db.close();
-    }
-  });
+    },
+    1,
+  );
 }
