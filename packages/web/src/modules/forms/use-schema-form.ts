@@ -9,6 +9,8 @@ interface Options<V extends Record<string, unknown>, S extends z.ZodType> {
   /** Form values → the request body (trim, drop empty optionals, parse numbers). */
   toPayload: (values: V) => unknown;
   onSubmit: (payload: z.infer<S>) => Promise<unknown>;
+  /** Checks the schema cannot make (e.g. a JSON text field that does not parse). */
+  check?: (values: V) => Record<string, string>;
 }
 
 export interface SchemaForm<V extends Record<string, unknown>> {
@@ -28,6 +30,7 @@ export function useSchemaForm<V extends Record<string, unknown>, S extends z.Zod
   initialValues,
   toPayload,
   onSubmit,
+  check,
 }: Options<V, S>): SchemaForm<V> {
   const [error, setError] = useState<unknown>(null);
   const [submitting, setSubmitting] = useState(false);
@@ -36,14 +39,17 @@ export function useSchemaForm<V extends Record<string, unknown>, S extends z.Zod
     mode: 'controlled',
     initialValues,
     validate: (values) => {
+      const own = check?.(values) ?? {};
+      if (Object.keys(own).length > 0) return own;
       const r = validateWith(schema, toPayload(values));
       if (r.ok) return {};
       const { _form, ...rest } = r.errors;
-      // Nested issues (settings.x) are shown on the top-level field that holds them.
+      // Nested issues (settings.x) keep their key and also mark the top-level field that holds them.
       const mapped: Record<string, string> = {};
       for (const [k, msg] of Object.entries(rest)) {
-        const top = fields.find((f) => k === f || k.startsWith(`${f}.`)) ?? k;
-        if (!(top in mapped)) mapped[top] = k === top ? msg : `${k.slice(top.length + 1)}: ${msg}`;
+        mapped[k] = msg;
+        const top = fields.find((f) => k.startsWith(`${f}.`));
+        if (top && !(top in mapped)) mapped[top] = `${k.slice(top.length + 1)}: ${msg}`;
       }
       if (_form) setError(new Error(_form));
       return mapped;
@@ -52,6 +58,7 @@ export function useSchemaForm<V extends Record<string, unknown>, S extends z.Zod
 
   const submit = form.onSubmit(async (values) => {
     setError(null);
+    if (Object.keys(check?.(values) ?? {}).length > 0) return;
     const r = validateWith(schema, toPayload(values));
     if (!r.ok) return;
     setSubmitting(true);

@@ -35,8 +35,14 @@ export function apiFieldErrors(
   if (!(error instanceof ApiError)) return { fields, rest };
   for (const issue of error.fieldIssues) {
     const known = knownFields.find((f) => issue.field === f || issue.field.startsWith(`${f}.`));
-    if (known && !(known in fields)) fields[known] = issue.message;
-    else rest.push(`${issue.field}: ${issue.message}`);
+    if (!known) {
+      rest.push(`${issue.field}: ${issue.message}`);
+      continue;
+    }
+    // Nested issues keep their own key (for editors that show them in place) and mark the parent.
+    if (!(issue.field in fields)) fields[issue.field] = issue.message;
+    if (known !== issue.field && !(known in fields))
+      fields[known] = `${issue.field.slice(known.length + 1)}: ${issue.message}`;
   }
   return { fields, rest };
 }

@@ -58,7 +58,7 @@ export function LaunchModal({ status, onClose }: Props) {
     <Modal
       opened
       onClose={onClose}
-      size="lg"
+      size="md"
       title={
         <Text fw={600} size="lg">
           {failed ? `Could not start ${status.workspaceName}` : `Starting ${status.workspaceName}`}
@@ -79,7 +79,13 @@ export function LaunchModal({ status, onClose }: Props) {
             </Text>
           </Alert>
         ) : (
-          <Stepper active={active} size="sm" allowNextStepsSelect={false} iconSize={32}>
+          <Stepper
+            active={active}
+            size="sm"
+            orientation="vertical"
+            allowNextStepsSelect={false}
+            iconSize={30}
+          >
             {launchSteps.map((s, i) => (
               <Stepper.Step
                 key={s.state}

@@ -89,9 +89,9 @@ export function ControlBar(p: ControlBarProps) {
       gap="xs"
       data-testid="control-bar"
       style={{
-        borderBottom: '1px solid var(--mantine-color-dark-4)',
-        background: 'var(--mantine-color-dark-7)',
-        color: 'var(--mantine-color-gray-2)',
+        borderBottom: '1px solid var(--mantine-color-default-border)',
+        background: 'var(--mantine-color-body)',
+        flexShrink: 0,
       }}
     >
       <Group gap="xs" wrap="nowrap" style={{ minWidth: 0 }}>
@@ -107,8 +107,8 @@ export function ControlBar(p: ControlBarProps) {
             Workspaces
           </Button>
         </Tooltip>
-        <Divider orientation="vertical" color="dark.4" />
-        <Text size="sm" fw={600} truncate maw={220} c="gray.1">
+        <Divider orientation="vertical" />
+        <Text size="sm" fw={600} truncate maw={220}>
           {session.imageFriendlyName}
         </Text>
         <Badge color={stateColor(session.state)} variant="light" data-testid="session-state">
@@ -130,7 +130,7 @@ export function ControlBar(p: ControlBarProps) {
               size={16}
               color={expiry.tone === 'danger' ? 'var(--mantine-color-red-5)' : 'var(--mantine-color-teal-5)'}
             />
-            <Text size="xs" c="gray.4" ff="monospace">
+            <Text size="xs" c="dimmed" ff="monospace">
               {expiry.text}
             </Text>
           </Group>
@@ -161,7 +161,7 @@ export function ControlBar(p: ControlBarProps) {
         <Tool label={p.fullscreen ? 'Exit full screen' : 'Full screen'} onClick={p.onFullscreen}>
           {p.fullscreen ? <IconArrowsMinimize size={18} /> : <IconArrowsMaximize size={18} />}
         </Tool>
-        <Divider orientation="vertical" color="dark.4" mx={4} />
+        <Divider orientation="vertical" mx={4} />
         {resumable ? (
           <Tool label="Resume" onClick={() => p.onAction('resume')} disabled={p.busy} color="teal">
             <IconPlayerPlay size={18} />

@@ -1,3 +1,128 @@
+import { Badge, Card, Group, Select, Table, Text, Tooltip } from '@mantine/core';
+import { type SessionState, sessionStateSchema } from '@porthole/contracts';
+import { useState } from 'react';
+import {
+  type AdminSessionFilter,
+  agentsApi,
+  useAdminSessions,
+  useDestroySession,
+  usersApi,
+} from '../../../api/admin';
+import { PageHeader } from '../../../components/PageHeader';
+import { EmptyState, QueryState } from '../../../components/QueryState';
+import { RowActions } from '../../../components/RowActions';
+import { formatAge, formatCountdown, formatMemoryMb } from '../../../modules/time/format';
+import { useNow } from '../../../modules/time/use-now';
+import { stateColor } from '../../Session/session-state';
+
 export function AdminSessionsPage() {
-  return null;
+  const [filter, setFilter] = useState<AdminSessionFilter>({});
+  const sessions = useAdminSessions(filter);
+  const users = usersApi.useList();
+  const agents = agentsApi.useList();
+  const destroy = useDestroySession();
+  const now = useNow(1000);
+  return (
+    <>
+      <PageHeader title="Sessions" description="Every live session on every server." />
+      <Card p={0}>
+        <Group p="md" gap="sm">
+          <Select
+            placeholder="All users"
+            clearable
+            searchable
+            w={220}
+            data={(users.data ?? []).map((u) => ({ value: u.id, label: u.username }))}
+            value={filter.userId ?? null}
+            onChange={(v) => setFilter((f) => ({ ...f, userId: v ?? undefined }))}
+            aria-label="Filter by user"
+          />
+          <Select
+            placeholder="All servers"
+            clearable
+            w={200}
+            data={(agents.data ?? []).map((a) => ({ value: a.id, label: a.name }))}
+            value={filter.agentId ?? null}
+            onChange={(v) => setFilter((f) => ({ ...f, agentId: v ?? undefined }))}
+            aria-label="Filter by server"
+          />
+          <Select
+            placeholder="Any state"
+            clearable
+            w={160}
+            data={sessionStateSchema.options}
+            value={filter.state ?? null}
+            onChange={(v) => setFilter((f) => ({ ...f, state: (v as SessionState | null) ?? undefined }))}
+            aria-label="Filter by state"
+          />
+        </Group>
+        <QueryState query={sessions} empty={<EmptyState title="No sessions match" />}>
+          {(items) => (
+            <Table.ScrollContainer minWidth={760}>
+              <Table>
+                <Table.Thead>
+                  <Table.Tr>
+                    <Table.Th>Session</Table.Th>
+                    <Table.Th>Owner</Table.Th>
+                    <Table.Th>Server</Table.Th>
+                    <Table.Th>State</Table.Th>
+                    <Table.Th>Age</Table.Th>
+                    <Table.Th>Expires in</Table.Th>
+                    <Table.Th w={64} />
+                  </Table.Tr>
+                </Table.Thead>
+                <Table.Tbody>
+                  {items.map((s) => (
+                    <Table.Tr key={s.id}>
+                      <Table.Td>
+                        <Text size="sm" fw={600}>
+                          {s.imageFriendlyName}
+                          {s.staged && (
+                            <Badge size="xs" color="grape" ml={6}>
+                              staged
+                            </Badge>
+                          )}
+                        </Text>
+                        <Text size="xs" c="dimmed" ff="monospace">
+                          {s.id.slice(0, 8)} · {s.cores} cpu · {formatMemoryMb(s.memoryMb)}
+                        </Text>
+                      </Table.Td>
+                      <Table.Td>{s.username ?? '—'}</Table.Td>
+                      <Table.Td>{s.agentName ?? '—'}</Table.Td>
+                      <Table.Td>
+                        <Tooltip
+                          label={s.stateReason}
+                          disabled={!s.stateReason}
+                          withArrow
+                          multiline
+                          maw={300}
+                        >
+                          <Badge color={stateColor(s.state)}>{s.state}</Badge>
+                        </Tooltip>
+                      </Table.Td>
+                      <Table.Td>{formatAge(s.createdAt, now)}</Table.Td>
+                      <Table.Td>
+                        <Text size="sm" ff="monospace">
+                          {formatCountdown(s.expiresAt, now).text}
+                        </Text>
+                      </Table.Td>
+                      <Table.Td>
+                        <RowActions
+                          name={s.id}
+                          deleteLabel="Destroy"
+                          deleteTitle="Destroy this session?"
+                          deleteMessage={`${s.username ?? 'The owner'} loses the ${s.imageFriendlyName} session and its data.`}
+                          onDelete={() => destroy.mutateAsync(s.id)}
+                        />
+                      </Table.Td>
+                    </Table.Tr>
+                  ))}
+                </Table.Tbody>
+              </Table>
+            </Table.ScrollContainer>
+          )}
+        </QueryState>
+      </Card>
+    </>
+  );
 }
