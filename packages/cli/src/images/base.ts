@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type Dockerode from 'dockerode';
@@ -69,7 +69,7 @@ export async function resolveBase(options: BaseOptions): Promise<BaseImage> {
   return { ref: localBase, id, how: `${localBase} (made now with debootstrap)` };
 }
 
-async function tryPull(
+export async function tryPull(
   docker: Dockerode,
   ref: string,
   idleTimeoutMs: number,
@@ -139,8 +139,11 @@ export async function createDebootstrapBase(options: CreateBaseOptions): Promise
       clearInterval(heartbeat);
     }
     // Package caches are dead weight in every image built on top; each build runs apt-get update.
-    await rm(join(rootfs, 'var/cache/apt/archives'), { recursive: true, force: true });
-    await rm(join(rootfs, 'var/lib/apt/lists'), { recursive: true, force: true });
+    // apt wants the directories (and their partial/) to exist, so only their contents go.
+    for (const dir of ['var/cache/apt/archives', 'var/lib/apt/lists']) {
+      await rm(join(rootfs, dir), { recursive: true, force: true });
+      await mkdir(join(rootfs, dir, 'partial'), { recursive: true });
+    }
     log(`base: importing ${options.repo}:${options.tag}`);
     const tar = spawn('tar', ['--numeric-owner', '-C', rootfs, '-cf', '-', '.'], {
       stdio: ['ignore', 'pipe', 'inherit'],
