@@ -144,7 +144,8 @@ export class SessionService {
     const launch = this.deps.launch.withDb(tx);
     const agents = this.deps.agents.withDb(tx);
     const [zones, rows, alloc] = await Promise.all([launch.zones(), agents.list(), agents.allocations()]);
-    const target = zoneId ?? zones.find((z) => z.isDefault)?.id;
+    // No zone asked for: a workspace restricted to a zone runs there, others in the default zone.
+    const target = zoneId ?? image.zone_id ?? zones.find((z) => z.isDefault)?.id;
     if (!target || !zones.some((z) => z.id === target)) {
       throw new InvalidError(`zoneId: no zone ${zoneId ?? '(default)'}`, { issues: [{ field: 'zoneId' }] });
     }
