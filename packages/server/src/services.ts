@@ -215,7 +215,14 @@ export async function createServices(ctx: ServiceContext): Promise<Services> {
   const kasm: KasmApi = {
     keys: apiKeys,
     endpoints: kasmEndpoints(
-      new KasmSessions({ sessions, users: userAdmin, images: kasmImages, logins: oneTimeLogins, clock }),
+      new KasmSessions({
+        sessions,
+        users: userAdmin,
+        images: kasmImages,
+        logins: oneTimeLogins,
+        sharing,
+        clock,
+      }),
       new KasmUsers({
         users: userAdmin,
         userRepo: users,

@@ -207,9 +207,9 @@ describe.skipIf(!haveImage)('developer API sessions on a real agent', () => {
     expect((await statusOf(kasmId)).operational_status).toBe('running');
   });
 
-  it('join_kasm is not available until sharing lands', async () => {
+  it('join_kasm refuses a share id that was never handed out', async () => {
     const r = await launcher.call('join_kasm', { share_id: kasmId, user_id: userId });
-    expect(r).toEqual({ status: 501, body: { error_message: 'sharing is not available yet' } });
+    expect(r).toEqual({ status: 404, body: { error_message: 'this share link is not valid (any more)' } });
   });
 
   it('destroy_kasm removes the session and its container', async () => {

@@ -263,8 +263,9 @@ describe('developer API: images and kasms without an agent', () => {
     expect(exec.status).toBe(404);
   });
 
-  it('join_kasm answers that sharing is not available yet', async () => {
+  it('join_kasm for an unknown user is 404', async () => {
     const r = await kasm.call('join_kasm', { share_id: 'abc', user_id: '6'.repeat(32) });
-    expect(r).toEqual({ status: 501, body: { error_message: 'sharing is not available yet' } });
+    expect(r.status).toBe(404);
+    expect(r.body.error_message).toMatch(/user/);
   });
 });

@@ -90,11 +90,11 @@ export function kasmEndpoints(kasms: KasmSessions, users: KasmUsers): KasmEndpoi
     }),
     endpoint({
       name: 'join_kasm',
-      summary: 'Join a shared session (not available until sharing lands: 501)',
+      summary: 'Join a shared session by its share_id as the given user; returns a one-time kasm_url',
       permissions: ['users_auth_session'],
       write: true,
       body: s.joinKasmBody,
-      handle: () => kasms.join(),
+      handle: (input, key) => kasms.join(key, input),
     }),
     endpoint({
       name: 'exec_command_kasm',

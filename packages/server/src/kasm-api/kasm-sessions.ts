@@ -4,18 +4,13 @@ import type { UserAdminService } from '../api/users/user-admin-service.js';
 import { invalidField } from '../api/users/user-rules.js';
 import { type ApiKeyIdentity, keyMay } from '../api-keys/api-key-identity.js';
 import type { Caller } from '../auth/auth-service.js';
-import { ConflictError, DomainError, NotFoundError, UnavailableError } from '../errors.js';
+import { ConflictError, NotFoundError, UnavailableError } from '../errors.js';
 import type { Clock } from '../platform/clock.js';
 import type { SessionService } from '../sessions/session-service.js';
+import type { SharingService } from '../sharing/sharing-service.js';
 import { kasmDate, kasmStatus, toKasm, toKasmId } from './kasm-format.js';
 import type { ExecKasmBody, KasmIdBody, KasmStatusBody, RequestKasmBody } from './kasm-schemas.js';
 import type { OneTimeLoginService } from './one-time-login-service.js';
-
-/** Something not built yet (sharing arrives with its own issue): 501 with an error_message. */
-export class NotAvailableYetError extends DomainError {
-  readonly code = 'unavailable';
-  readonly status = 501;
-}
 
 /** Kasm answers a full installation with 200 and this message; Porthole does the same (see the docs). */
 export const NO_RESOURCES =
@@ -26,6 +21,7 @@ export interface KasmSessionDeps {
   users: UserAdminService;
   images: ImageService;
   logins: OneTimeLoginService;
+  sharing: Pick<SharingService, 'enable' | 'join'>;
   clock: Clock;
 }
 
@@ -75,10 +71,11 @@ export class KasmSessions {
       throw err;
     }
     const link = await this.deps.logins.issue(user.id, view.id, key.id);
+    const share = input.enable_sharing ? await this.deps.sharing.enable(caller, view.id, '') : null;
     return {
       kasm_id: toKasmId(view.id),
       status: kasmStatus(view.state).status,
-      share_id: null,
+      share_id: share?.shareId ?? null,
       user_id: toKasmId(user.id),
       username: user.username,
       session_token: link.token,
@@ -145,7 +142,24 @@ export class KasmSessions {
     return { current_time: this.now(), kasm_id: toKasmId(input.kasm_id) };
   }
 
-  async join(): Promise<never> {
-    throw new NotAvailableYetError('sharing is not available yet');
+  /** The joiner gets a one-time link that opens the shared session as them (viewer or collaborator). */
+  async join(key: ApiKeyIdentity, input: { share_id: string; user_id: string }): Promise<object> {
+    const user = await this.deps.users.get(input.user_id);
+    if (user.disabled || user.locked) {
+      throw new ConflictError(`user ${user.username} is ${user.disabled ? 'disabled' : 'locked'}`);
+    }
+    const caller: Caller = { userId: user.id, username: user.username, isAdmin: user.isAdmin };
+    const joined = await this.deps.sharing.join(caller, input.share_id);
+    const link = await this.deps.logins.issue(user.id, joined.session.id, key.id);
+    return {
+      kasm_id: toKasmId(joined.session.id),
+      share_id: input.share_id,
+      role: joined.role,
+      user_id: toKasmId(user.id),
+      username: user.username,
+      session_token: link.token,
+      kasm_url: link.path,
+      kasm: toKasm(joined.session, await this.imageMap()),
+    };
   }
 }

@@ -28,8 +28,9 @@ export interface SharingDeps {
 export class SharingService {
   constructor(private readonly deps: SharingDeps) {}
 
+  /** Any live session may be shared (a link can be handed out while it is still starting). */
   async enable(caller: Caller, sessionId: string, origin: string): Promise<ShareView> {
-    const session = await this.ownedLive(caller, sessionId);
+    const session = await this.ownedLive(caller, sessionId, true);
     if (!session.user_id) throw new ConflictError('a staged session cannot be shared');
     const settings = await this.deps.settings.forUser(session.user_id);
     if (!settings.allow_sharing) throw new ForbiddenError('your groups do not allow sharing sessions');
