@@ -92,6 +92,14 @@ export const serverOptions: OptionSpec[] = [
     description: 'sign-in session lifetime in hours',
     check: checks.positiveNumber,
   },
+  {
+    flag: 'checkin-seconds',
+    env: 'PORTHOLE_CHECKIN_SECONDS',
+    type: 'string',
+    default: '5',
+    description: 'how often agents check in; an agent is offline after three missed check-ins',
+    check: checks.positiveNumber,
+  },
 ];
 
 export function toServerConfig(v: OptionValues, env: NodeJS.ProcessEnv): ServerConfig {
@@ -110,6 +118,7 @@ export function toServerConfig(v: OptionValues, env: NodeJS.ProcessEnv): ServerC
     dataDir: resolve(v['data-dir'] as string),
     tls,
     sessionTtlHours: Number(v['session-ttl-hours']),
+    checkinSeconds: Number(v['checkin-seconds']),
     trustedProxies: v['behind-proxy']
       ? String(v['trusted-proxies'])
           .split(',')
