@@ -10,8 +10,10 @@ export function run(argv: string[]): Promise<number> {
   return runCommand('server', 'Usage: porthole server [options]', serverOptions, argv, async (values) => {
     const config = toServerConfig(values, process.env);
     const logger = createLogger(values['log-level'] as string);
+    // Taken over before start-up, so a signal while starting still ends in an orderly stop.
+    const stopRequested = untilSignal(logger);
     const server = await startServer(config, logger);
-    await untilSignal(logger);
+    await stopRequested;
     await server.close();
     return 0;
   });

@@ -40,6 +40,8 @@ export function run(argv: string[]): Promise<number> {
   return runCommand('up', 'Usage: porthole up [options]', upOptions, argv, async (values) => {
     const config = toServerConfig(values, process.env);
     const logger = createLogger(values['log-level'] as string);
+    // Taken over before start-up, so a signal while starting still ends in an orderly stop.
+    const stopRequested = untilSignal(logger);
     const server = await startServer(config, logger);
     let agent: RunningAgent | undefined;
     try {
@@ -50,7 +52,7 @@ export function run(argv: string[]): Promise<number> {
       throw err;
     }
     if (values['build-images']) buildInBackground(logger, values['docker-host'] as string | undefined);
-    await untilSignal(logger);
+    await stopRequested;
     server.services.proxy.setLocalGateway(undefined);
     await agent?.close();
     await server.close();
