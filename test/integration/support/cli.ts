@@ -111,7 +111,7 @@ export class PortholeProcess {
     opts: { env?: Record<string, string>; timeoutMs?: number } = {},
   ): Promise<{ proc: PortholeProcess; url: string; installationId: string; database: string }> {
     const proc = new PortholeProcess(spawnPorthole(args, cliEnv(opts.env)), Date.now());
-    const deadline = Date.now() + (opts.timeoutMs ?? 45_000);
+    const deadline = Date.now() + (opts.timeoutMs ?? 90_000);
     while (Date.now() < deadline) {
       const up = logLines(proc.stdout).find((l) => l.msg === 'porthole is up');
       if (up) {
@@ -123,12 +123,12 @@ export class PortholeProcess {
         };
       }
       if (proc.exitedYet) {
-        throw new Error(`porthole ${args.join(' ')} exited before it was up: ${proc.stderr || proc.stdout}`);
+        throw new Error(`porthole ${args.join(' ')} exited before it was up:\n${proc.tail()}`);
       }
       await new Promise((r) => setTimeout(r, 50));
     }
     await proc.kill('SIGKILL');
-    throw new Error(`porthole ${args.join(' ')} was not up in time: ${proc.stderr || proc.stdout}`);
+    throw new Error(`porthole ${args.join(' ')} was not up in time:\n${proc.tail()}`);
   }
 
   /** Sends `signal` and waits for the process to end. */
@@ -138,17 +138,26 @@ export class PortholeProcess {
     if (!this.exitedYet) this.child.kill(signal);
     return this.exited;
   }
+
+  /** SIGTERM, then SIGKILL when the process is still there after `graceMs` (then `signal` is SIGKILL). */
+  async terminate(graceMs = 30_000): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
+    try {
+      return await this.kill('SIGTERM');
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** The last lines of the child's output, for failure messages. */
+  tail(lines = 15): string {
+    return `${this.stdout}${this.stderr}`.trimEnd().split('\n').slice(-lines).join('\n');
+  }
 }
 
 /** Stops every child still running (afterEach/afterAll), SIGKILL when SIGTERM is not enough. */
 export async function stopAllPorthole(): Promise<void> {
-  await Promise.all(
-    [...running].map(async (p) => {
-      const timer = setTimeout(() => p.kill('SIGKILL'), 20_000);
-      await p.kill('SIGTERM');
-      clearTimeout(timer);
-    }),
-  );
+  await Promise.all([...running].map((p) => p.terminate(20_000)));
 }
 
 /** The pid in `<dataDir>/postgres/postmaster.pid` when that process is alive. */
