@@ -118,8 +118,13 @@ describe('agent against real Docker', () => {
       .Ports;
     expect(bindings['6901/tcp']?.length).toBeGreaterThan(0);
     for (const binding of bindings['6901/tcp'] ?? []) expect(binding.HostIp).toBe('127.0.0.1');
-    const served = await fetch(`http://127.0.0.1:${hostPort}/`);
-    expect(await served.text()).toContain('porthole busybox');
+    // httpd starts a moment after the container does.
+    const page = () =>
+      fetch(`http://127.0.0.1:${hostPort}/`).then(
+        (r) => r.text(),
+        () => '',
+      );
+    await expect.poll(page, { timeout: 10_000 }).toContain('porthole busybox');
 
     // The password is the agent's own, in the container and in the registry, never in the answer.
     const env = (raw.Config as { Env: string[] }).Env;
