@@ -12,7 +12,7 @@ import {
   type Workspace,
   waitForBanner,
 } from '../../images/test/support/workspace.js';
-import { contextOptions, launchChromium } from './support/browser.js';
+import { contextOptions, gotoRetrying, launchChromium } from './support/browser.js';
 
 const resultsDir = 'test-results';
 let browser: Browser;
@@ -127,7 +127,7 @@ for (const c of cases) {
         const page = await context.newPage();
         const errors: string[] = [];
         page.on('pageerror', (err) => errors.push(err.message));
-        await page.goto(`https://127.0.0.1:${ws.port}/?password=${encodeURIComponent(ws.password)}`);
+        await gotoRetrying(page, `https://127.0.0.1:${ws.port}/?password=${encodeURIComponent(ws.password)}`);
         await page.waitForURL(/vnc\.html\?.*autoconnect=true/);
         const t0 = Date.now();
         await waitFor(page, 'the remote screen resizing to the browser', (s) => {
