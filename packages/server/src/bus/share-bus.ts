@@ -5,7 +5,9 @@ export type BusEvent =
   | { type: 'chat'; message: ChatMessage }
   | { type: 'presence'; users: PresenceEntry[] }
   /** Close the chat (and stream) of one participant, or of every joiner when userId is null. */
-  | { type: 'kick'; userId: string | null; reason: string };
+  | { type: 'kick'; userId: string | null; reason: string }
+  /** The session ended: close every chat socket, the owner's too, and write nothing more. */
+  | { type: 'end'; reason: string };
 
 /**
  * Share chat and presence across replicas: in-process for a single server, Redis (pub/sub for

@@ -16,6 +16,10 @@ import type { SharingService } from './sharing-service.js';
 
 const PATH = /^\/api\/sessions\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\/chat$/;
 
+/** Close codes the web app can tell apart: removed (kick, share revoked) and session ended. */
+export const CLOSE_REMOVED = 4001;
+export const CLOSE_ENDED = 4004;
+
 export function isChatPath(path: string): boolean {
   return PATH.test(path);
 }
@@ -76,12 +80,22 @@ export class ChatSockets {
       text,
       at: clock.now().toISOString(),
     });
+    // Set when the session ended: the socket closes without a leave notice or presence update,
+    // which would otherwise write the chat history back right after it was cleared.
+    let ended = false;
     const onEvent = (e: BusEvent) => {
       if (e.type === 'chat') send({ type: 'message', message: e.message });
       else if (e.type === 'presence') send({ type: 'presence', users: e.users });
-      else if (e.type === 'kick' && (e.userId === me.userId || (e.userId === null && me.role !== 'owner'))) {
+      else if (e.type === 'end') {
+        ended = true;
         send({ type: 'error', message: e.reason });
-        ws.close(4001, e.reason.slice(0, 100));
+        ws.close(CLOSE_ENDED, e.reason.slice(0, 100));
+      } else if (
+        e.type === 'kick' &&
+        (e.userId === me.userId || (e.userId === null && me.role !== 'owner'))
+      ) {
+        send({ type: 'error', message: e.reason });
+        ws.close(CLOSE_REMOVED, e.reason.slice(0, 100));
       }
     };
     let unsubscribe: (() => Promise<void>) | undefined;
@@ -131,6 +145,10 @@ export class ChatSockets {
     ws.on('close', () => {
       stopWatching();
       void (async () => {
+        if (ended) {
+          await unsubscribe?.().catch(() => undefined);
+          return;
+        }
         try {
           const users = await bus.setPresence(sessionId, connectionId, null);
           await bus.publish(sessionId, { type: 'presence', users });

@@ -102,7 +102,7 @@ export class SharingService {
   /** The session ended: its chat and presence go, everyone is disconnected. */
   async sessionEnded(sessionId: string): Promise<void> {
     await this.deps.repo.removeAll(sessionId).catch(() => undefined);
-    await this.kick(sessionId, { type: 'kick', userId: null, reason: 'the session ended' });
+    await this.kick(sessionId, { type: 'end', reason: 'the session ended' });
     await this.deps.bus.clear(sessionId).catch(() => undefined);
   }
 
