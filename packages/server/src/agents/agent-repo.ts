@@ -130,16 +130,19 @@ export class AgentRepo {
     await this.db.deleteFrom('agents').where('id', '=', id).execute();
   }
 
-  /** Agents silent since `cutoff` that are not yet marked offline; marks them and returns their ids. */
-  async markSilentOffline(cutoff: Date, now: Date): Promise<string[]> {
-    const rows = await this.db
+  /**
+   * Agents silent since `cutoff` that are not yet marked offline; marks them and returns their ids.
+   * With `seenSince`, only agents that checked in at or after it are considered.
+   */
+  async markSilentOffline(cutoff: Date, now: Date, seenSince?: Date): Promise<string[]> {
+    let q = this.db
       .updateTable('agents')
       .set({ offline_since: now })
       .where('offline_since', 'is', null)
       .where((eb) => eb.or([eb('last_checkin_at', '<', cutoff), eb('last_checkin_at', 'is', null)]))
-      .where('created_at', '<', cutoff)
-      .returning('id')
-      .execute();
+      .where('created_at', '<', cutoff);
+    if (seenSince) q = q.where('last_checkin_at', '>=', seenSince);
+    const rows = await q.returning('id').execute();
     return rows.map((r) => r.id);
   }
 

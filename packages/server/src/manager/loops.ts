@@ -15,9 +15,13 @@ export interface LoopLog {
   warn(obj: object, msg: string): void;
 }
 
+/** The longest an agent waits between check-in attempts while the server is unreachable. */
+const AGENT_MAX_BACKOFF_MS = 30_000;
+
 /** Agents that miss three check-ins go offline, and their sessions are marked lost until they return. */
 export class AgentHealthLoop implements Loop {
   readonly name = 'agent-health';
+  private readonly startedAt: Date;
   constructor(
     private readonly deps: {
       agents: Pick<AgentRepo, 'markSilentOffline'>;
@@ -26,13 +30,20 @@ export class AgentHealthLoop implements Loop {
       checkinSeconds: number;
       log: LoopLog;
     },
-  ) {}
+  ) {
+    this.startedAt = deps.clock.now();
+  }
 
   async tick(): Promise<number> {
     const { agents, sessions, clock, checkinSeconds, log } = this.deps;
     const now = clock.now();
     const cutoff = new Date(now.getTime() - 3 * checkinSeconds * 1000);
-    const offline = await agents.markSilentOffline(cutoff, now);
+    // Silence while no server listened (a restart) is not the agent's: it is backing off and comes
+    // back within its longest backoff. Until every agent had that long to reach this server, only
+    // agents seen since it started can be declared offline, so running sessions never flap to lost.
+    const settling =
+      now.getTime() - this.startedAt.getTime() < 3 * checkinSeconds * 1000 + AGENT_MAX_BACKOFF_MS;
+    const offline = await agents.markSilentOffline(cutoff, now, settling ? this.startedAt : undefined);
     let changed = 0;
     for (const agentId of offline) {
       log.warn({ agentId }, 'agent missed three check-ins: offline');
