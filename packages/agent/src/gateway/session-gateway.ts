@@ -6,7 +6,15 @@ import { type GrantPayload, parseSessionPath } from '@porthole/contracts';
 import { createProxyServer } from 'http-proxy-3';
 import { createWebSocketStream, WebSocket, WebSocketServer } from 'ws';
 import type { GrantVerifier } from '../auth/grant-verifier.js';
-import { createRfbClientFilter } from './rfb-filter.js';
+import { createRfbClientFilter, type RfbFilterStats } from './rfb-filter.js';
+import {
+  answer,
+  DEFAULT_STREAM_LIMITS,
+  hideUpstreamHeaders,
+  StreamGuard,
+  type StreamLimits,
+  UpstreamTimeout,
+} from './stream-guard.js';
 
 export interface StreamTarget {
   hostPort: number;
@@ -21,17 +29,41 @@ export interface GatewayLog {
 export interface GatewayDeps {
   verifier: () => Pick<GrantVerifier, 'check'> | null;
   targets: { target(sessionId: string): StreamTarget | null };
-  /** Called at most once a second per connection while bytes flow (idle detection). */
+  /** Called at most once a second per stream while the browser sends bytes (idle detection). */
   onActivity: (sessionId: string) => void;
   log: GatewayLog;
+  limits?: Partial<StreamLimits>;
+  /** Where containers listen (loopback); tests and the bench point it elsewhere. */
+  upstreamHost?: string;
+}
+
+/** What the gateway has relayed; read-only, for tests, the bench and diagnostics. */
+export interface GatewayStats {
+  /** Streams open now (owner/collaborator pipes and viewer relays). */
+  activeStreams: number;
+  /** Viewer relays opened since start. */
+  viewerStreams: number;
+  /** Client→workspace messages viewers sent that were not forwarded. */
+  droppedMessages: number;
+  /** Of those, keyboard and pointer input. */
+  droppedInputMessages: number;
+  /** Requests and upgrades refused (bad, missing, expired or misdirected grants; unknown sessions). */
+  refused: number;
 }
 
 export const GRANT_HEADER = 'x-porthole-grant';
 
+/** Client→server WebSocket messages larger than this close a viewer's relay (noVNC's are tiny). */
+const VIEWER_MAX_PAYLOAD = 16 * 1024 * 1024;
+
+function statusText(status: number): string {
+  return status === 404 ? 'Not Found' : status === 403 ? 'Forbidden' : 'Unauthorized';
+}
+
 function refuse(socket: Duplex, status: number, message: string): void {
   const body = JSON.stringify({ error: { code: status === 404 ? 'not_found' : 'unauthorized', message } });
   socket.end(
-    `HTTP/1.1 ${status} ${status === 404 ? 'Not Found' : status === 403 ? 'Forbidden' : 'Unauthorized'}\r\n` +
+    `HTTP/1.1 ${status} ${statusText(status)}\r\n` +
       `content-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
   );
 }
@@ -42,20 +74,40 @@ function refuse(socket: Duplex, status: number, message: string): void {
  * and collaborators get a byte pipe; viewers go through the RFB filter that drops input.
  */
 export class SessionGateway {
-  private readonly proxy = createProxyServer({ secure: false, ws: true, proxyTimeout: 60_000 });
+  private readonly limits: StreamLimits;
+  private readonly guard: StreamGuard;
+  private readonly proxy;
   private readonly wss = new WebSocketServer({
     noServer: true,
     perMessageDeflate: false,
+    maxPayload: VIEWER_MAX_PAYLOAD,
     handleProtocols: (protocols) => (protocols.has('binary') ? 'binary' : false),
   });
+  private readonly viewerFilters = new Set<{ stats: Readonly<RfbFilterStats> }>();
+  private readonly counts = { viewerStreams: 0, droppedMessages: 0, droppedInputMessages: 0, refused: 0 };
 
   constructor(private readonly deps: GatewayDeps) {
+    this.limits = { ...DEFAULT_STREAM_LIMITS, ...deps.limits };
+    this.guard = new StreamGuard(this.limits);
+    this.proxy = createProxyServer({
+      secure: false,
+      ws: true,
+      proxyTimeout: 60_000,
+      connectTimeout: this.limits.connectTimeoutMs,
+    });
+    this.guard.attach(this.proxy);
+    this.proxy.on('proxyRes', (proxyRes) => hideUpstreamHeaders(proxyRes.headers));
     this.proxy.on('error', (err, _req, res) => {
       deps.log.warn({ err: err.message }, 'gateway upstream error');
-      if (res && 'writeHead' in res && !res.headersSent) {
-        res.writeHead(502, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ error: { code: 'unavailable', message: 'session is not reachable' } }));
-      } else res?.destroy();
+      if ('writeHead' in res) {
+        if (!res.headersSent) {
+          res.writeHead(502, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ error: { code: 'unavailable', message: 'session is not reachable' } }));
+        } else res.destroy();
+      } else if (this.guard.isUpgraded(res)) res.destroy();
+      else if (err instanceof UpstreamTimeout)
+        answer(res, 504, 'unavailable', 'the session did not answer in time');
+      else answer(res, 502, 'unavailable', 'session is not reachable');
     });
   }
 
@@ -63,13 +115,12 @@ export class SessionGateway {
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const route = parseSessionPath(req.url);
     if (!route) {
-      refuse(socket, 404, 'not a session path');
+      this.refuseUpgrade(socket, 404, 'not a session path');
       return;
     }
-    const header = req.headers[GRANT_HEADER];
-    const check = this.check(header, route.sessionId);
+    const check = this.check(req.headers[GRANT_HEADER], route.sessionId);
     if (!check.ok) {
-      refuse(socket, 401, check.reason);
+      this.refuseUpgrade(socket, 401, check.reason);
       return;
     }
     this.relayUpgrade(req, socket, head, check.grant);
@@ -79,24 +130,23 @@ export class SessionGateway {
   relayUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, grant: GrantPayload): void {
     const route = parseSessionPath(req.url);
     if (!route || route.sessionId !== grant.sid) {
-      refuse(socket, 403, 'grant is for another session');
+      this.refuseUpgrade(socket, 403, 'grant is for another session');
       return;
     }
     const target = this.deps.targets.target(route.sessionId);
     if (!target) {
-      refuse(socket, 404, 'no such session on this agent');
+      this.refuseUpgrade(socket, 404, 'no such session on this agent');
       return;
     }
-    const role = grant.role ?? 'viewer';
-    if (role === 'viewer') {
+    const sessionId = route.sessionId;
+    this.guard.track(socket, () => this.deps.onActivity(sessionId));
+    if ((grant.role ?? 'viewer') === 'viewer') {
       this.relayFiltered(req, socket, head, route, target);
       return;
     }
-
     this.prepare(req, route.rest);
-    socket.on('data', this.activityMeter(route.sessionId));
-    this.proxy.ws(req, socket as never, head, {
-      target: `https://127.0.0.1:${target.hostPort}`,
+    this.proxy.ws(req, socket, head, {
+      target: this.upstream(target, 'https'),
       headers: { authorization: basic(target.vncPassword) },
     });
   }
@@ -104,33 +154,56 @@ export class SessionGateway {
   handleRequest(req: IncomingMessage, res: ServerResponse, grant?: GrantPayload): void {
     const route = parseSessionPath(req.url);
     if (!route) {
-      jsonError(res, 404, 'not a session path');
+      this.refuseRequest(res, 404, 'not a session path');
       return;
     }
     let g = grant;
     if (!g) {
-      const header = req.headers[GRANT_HEADER];
-      const check = this.check(header, route.sessionId);
+      const check = this.check(req.headers[GRANT_HEADER], route.sessionId);
       if (!check.ok) {
-        jsonError(res, 401, check.reason);
+        this.refuseRequest(res, 401, check.reason);
         return;
       }
       g = check.grant;
     }
     if (g.sid !== route.sessionId) {
-      jsonError(res, 403, 'grant is for another session');
+      this.refuseRequest(res, 403, 'grant is for another session');
       return;
     }
     const target = this.deps.targets.target(route.sessionId);
     if (!target) {
-      jsonError(res, 404, 'no such session on this agent');
+      this.refuseRequest(res, 404, 'no such session on this agent');
       return;
     }
     this.prepare(req, route.rest);
     this.proxy.web(req, res, {
-      target: `https://127.0.0.1:${target.hostPort}`,
+      target: this.upstream(target, 'https'),
       headers: { authorization: basic(target.vncPassword) },
     });
+  }
+
+  stats(): GatewayStats {
+    let droppedMessages = this.counts.droppedMessages;
+    let droppedInputMessages = this.counts.droppedInputMessages;
+    for (const f of this.viewerFilters) {
+      droppedMessages += f.stats.droppedMessages;
+      droppedInputMessages += f.stats.droppedInputMessages;
+    }
+    return {
+      activeStreams: this.guard.size,
+      viewerStreams: this.counts.viewerStreams,
+      droppedMessages,
+      droppedInputMessages,
+      refused: this.counts.refused,
+    };
+  }
+
+  /** Closes every stream (the agent is stopping). */
+  close(): void {
+    this.guard.closeAll();
+    for (const client of this.wss.clients) client.terminate();
+    this.wss.close();
+    this.proxy.close();
   }
 
   private check(header: string | string[] | undefined, sessionId: string) {
@@ -139,20 +212,19 @@ export class SessionGateway {
     return verifier.check(typeof header === 'string' ? header : undefined, { sessionId, action: 'stream' });
   }
 
-  /** Input from the browser counts as activity; checked per chunk, reported once a second. */
-  private activityMeter(sessionId: string): () => void {
-    let last = 0;
-    return () => {
-      const now = Date.now();
-      if (now - last < 1000) return;
-      last = now;
-      this.deps.onActivity(sessionId);
-    };
+  private refuseUpgrade(socket: Duplex, status: number, message: string): void {
+    this.counts.refused += 1;
+    refuse(socket, status, message);
   }
 
-  close(): void {
-    this.wss.close();
-    this.proxy.close();
+  private refuseRequest(res: ServerResponse, status: number, message: string): void {
+    this.counts.refused += 1;
+    res.writeHead(status, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ error: { code: status === 404 ? 'not_found' : 'unauthorized', message } }));
+  }
+
+  private upstream(target: StreamTarget, scheme: 'https' | 'wss'): string {
+    return `${scheme}://${this.deps.upstreamHost ?? '127.0.0.1'}:${target.hostPort}`;
   }
 
   /** The container sees neither the browser's cookies nor the grant, and only its own path. */
@@ -171,17 +243,17 @@ export class SessionGateway {
     target: StreamTarget,
   ): void {
     this.wss.handleUpgrade(req, socket, head, (client) => {
-      const upstream = new WebSocket(`wss://127.0.0.1:${target.hostPort}${route.rest}`, ['binary'], {
+      this.counts.viewerStreams += 1;
+      const upstream = new WebSocket(`${this.upstream(target, 'wss')}${route.rest}`, ['binary'], {
         headers: { authorization: basic(target.vncPassword) },
         rejectUnauthorized: false,
         perMessageDeflate: false,
+        handshakeTimeout: this.limits.handshakeTimeoutMs,
       });
       const filter = createRfbClientFilter({ role: 'viewer', allowClipboardUp: false });
-      const sessionId = route.sessionId;
-      const meter = this.activityMeter(sessionId);
+      this.viewerFilters.add(filter);
       const input = new Transform({
         transform(chunk: Buffer, _enc, done) {
-          meter();
           const out = filter.push(chunk);
           for (const b of out.forward) this.push(b);
           done(out.close ? new Error(`closed by RFB filter: ${out.close}`) : null);
@@ -189,8 +261,14 @@ export class SessionGateway {
       });
       const fromClient = createWebSocketStream(client);
       const toUpstream = createWebSocketStream(upstream);
+      let ended = false;
       const end = (err?: unknown) => {
-        if (err) this.deps.log.info({ sessionId, err: String(err) }, 'viewer stream ended');
+        if (ended) return;
+        ended = true;
+        if (err) this.deps.log.info({ sessionId: route.sessionId, err: String(err) }, 'viewer stream ended');
+        this.viewerFilters.delete(filter);
+        this.counts.droppedMessages += filter.stats.droppedMessages;
+        this.counts.droppedInputMessages += filter.stats.droppedInputMessages;
         client.terminate();
         upstream.terminate();
       };
@@ -202,9 +280,4 @@ export class SessionGateway {
 
 function basic(password: string): string {
   return `Basic ${Buffer.from(`kasm_user:${password}`).toString('base64')}`;
-}
-
-function jsonError(res: ServerResponse, status: number, message: string): void {
-  res.writeHead(status, { 'content-type': 'application/json' });
-  res.end(JSON.stringify({ error: { code: status === 404 ? 'not_found' : 'unauthorized', message } }));
 }

@@ -1,0 +1,283 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer as createHttpServer, type IncomingHttpHeaders, request, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { GrantPayload } from '@porthole/contracts';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket, WebSocketServer } from 'ws';
+import { type GatewayDeps, SessionGateway } from './session-gateway.js';
+
+/**
+ * The gateway against a fake workspace (HTTPS + WSS with basic auth, as the image contract says)
+ * on loopback: what reaches the container, what the browser gets back, and how streams end.
+ */
+const SID = '11111111-2222-4333-8444-555555555555';
+const PASSWORD = 'vnc-password-for-tests';
+const quiet = { info: () => undefined, warn: () => undefined };
+
+function selfSigned(): { key: string; cert: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'porthole-gw-'));
+  try {
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-keyout',
+        join(dir, 'k.pem'),
+        '-out',
+        join(dir, 'c.pem'),
+      ],
+      { stdio: 'ignore' },
+    );
+    return { key: readFileSync(join(dir, 'k.pem'), 'utf8'), cert: readFileSync(join(dir, 'c.pem'), 'utf8') };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The fake workspace: echoes WebSocket messages and records what it was sent. */
+interface Workspace {
+  port: number;
+  requests: IncomingHttpHeaders[];
+  received: Buffer[];
+  sockets: WebSocket[];
+  server: Server;
+}
+
+async function listen(server: Server | NetServer): Promise<number> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  if (typeof address !== 'object' || !address) throw new Error('no port');
+  return address.port;
+}
+
+let workspace: Workspace;
+let silent: { port: number; server: NetServer; sockets: Socket[] };
+let tls: { key: string; cert: string };
+
+beforeAll(async () => {
+  tls = selfSigned();
+  const expected = `Basic ${Buffer.from(`kasm_user:${PASSWORD}`).toString('base64')}`;
+  const requests: IncomingHttpHeaders[] = [];
+  const received: Buffer[] = [];
+  const sockets: WebSocket[] = [];
+  const server = createHttpsServer(tls, (req, res) => {
+    requests.push(req.headers);
+    res.writeHead(200, { 'www-authenticate': 'Basic realm="x"', 'set-cookie': 'a=b', 'x-kept': 'yes' });
+    res.end('<html>client</html>');
+  });
+  const wss = new WebSocketServer({
+    server,
+    verifyClient: (info: { req: { headers: IncomingHttpHeaders } }) => {
+      requests.push(info.req.headers);
+      return info.req.headers.authorization === expected;
+    },
+  });
+  wss.on('connection', (ws) => {
+    sockets.push(ws);
+    ws.on('message', (data: Buffer) => {
+      received.push(Buffer.from(data));
+      ws.send(data);
+    });
+  });
+  workspace = { port: await listen(server), requests, received, sockets, server };
+  const held: Socket[] = [];
+  const silentServer = createNetServer((s) => held.push(s));
+  silent = { port: await listen(silentServer), server: silentServer, sockets: held };
+});
+afterAll(() => {
+  workspace.server.close();
+  for (const s of silent.sockets) s.destroy();
+  silent.server.close();
+});
+
+let gateways: Array<{ gw: SessionGateway; server: Server }> = [];
+afterEach(() => {
+  for (const { gw, server } of gateways) {
+    gw.close();
+    server.close();
+  }
+  gateways = [];
+  workspace.requests.length = 0;
+  workspace.received.length = 0;
+});
+
+/** A gateway in front of the fake workspace (or `port`), trusting any grant whose token is its role. */
+async function gateway(opts: Partial<GatewayDeps> & { port?: number } = {}) {
+  const activity: string[] = [];
+  const gw = new SessionGateway({
+    verifier: () => ({
+      check: (token, expect) =>
+        token === 'owner' || token === 'viewer'
+          ? {
+              ok: true,
+              grant: { aud: 'a', sid: expect.sessionId, act: 'stream', role: token, exp: 0 } as GrantPayload,
+            }
+          : { ok: false, reason: 'bad grant' },
+    }),
+    targets: {
+      target: (id) => (id === SID ? { hostPort: opts.port ?? workspace.port, vncPassword: PASSWORD } : null),
+    },
+    onActivity: (id) => activity.push(id),
+    log: quiet,
+    ...opts,
+  });
+  const server = createHttpServer((req, res) => gw.handleRequest(req, res));
+  server.on('upgrade', (req, socket, head) => gw.handleUpgrade(req, socket, head));
+  const port = await listen(server);
+  gateways.push({ gw, server });
+  return { gw, port, activity };
+}
+
+function connect(port: number, grant: string, headers: Record<string, string> = {}): Promise<WebSocket> {
+  const ws = new WebSocket(`ws://127.0.0.1:${port}/session/${SID}/websockify`, ['binary'], {
+    headers: { 'x-porthole-grant': grant, cookie: 'porthole_session=secret', ...headers },
+  });
+  return new Promise((resolve, reject) => {
+    ws.once('open', () => resolve(ws));
+    ws.once('unexpected-response', (_req, res) => reject(new Error(`status ${res.statusCode}`)));
+    ws.once('error', reject);
+  });
+}
+
+const nextMessage = (ws: WebSocket) =>
+  new Promise<Buffer>((resolve) => ws.once('message', (d: Buffer) => resolve(d)));
+const closed = (ws: WebSocket) =>
+  new Promise<void>((resolve) =>
+    ws.readyState === WebSocket.CLOSED ? resolve() : ws.once('close', () => resolve()),
+  );
+
+async function until(probe: () => boolean, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!probe()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('SessionGateway', () => {
+  it("relays an owner's stream with the container's credentials and none of the browser's", async () => {
+    const { gw, port, activity } = await gateway();
+    const ws = await connect(port, 'owner', { authorization: 'Bearer browser-token' });
+    ws.send(Buffer.from('hello'));
+    expect((await nextMessage(ws)).toString()).toBe('hello');
+    const headers = workspace.requests.at(-1) ?? {};
+    expect(headers.authorization).toBe(`Basic ${Buffer.from(`kasm_user:${PASSWORD}`).toString('base64')}`);
+    expect(headers.cookie).toBeUndefined();
+    expect(headers['x-porthole-grant']).toBeUndefined();
+    expect(gw.stats().activeStreams).toBe(1);
+    await until(() => activity.length > 0, 3000);
+    expect(activity[0]).toBe(SID);
+    ws.close();
+    // The browser left: the container's side closes too.
+    await until(() => workspace.sockets.every((s) => s.readyState === WebSocket.CLOSED));
+    await until(() => gw.stats().activeStreams === 0);
+  });
+
+  it('closes the browser side when the container ends the stream', async () => {
+    const { gw, port } = await gateway();
+    const ws = await connect(port, 'owner');
+    ws.send(Buffer.from('x'));
+    await nextMessage(ws);
+    workspace.sockets.at(-1)?.terminate();
+    await closed(ws);
+    await until(() => gw.stats().activeStreams === 0);
+  });
+
+  it('refuses missing and bad grants with 401 and unknown sessions with 404', async () => {
+    const { gw, port } = await gateway();
+    await expect(connect(port, 'forged')).rejects.toThrow('status 401');
+    const other = new WebSocket(`ws://127.0.0.1:${port}/session/${SID.replace('1', '9')}/websockify`, {
+      headers: { 'x-porthole-grant': 'owner' },
+    });
+    await expect(
+      new Promise((_, reject) =>
+        other.once('unexpected-response', (_r, res) => reject(new Error(`status ${res.statusCode}`))),
+      ),
+    ).rejects.toThrow('status 404');
+    expect(gw.stats()).toMatchObject({ refused: 2, activeStreams: 0 });
+  });
+
+  it('answers 504 when the container accepts but never answers the upgrade', async () => {
+    const { gw, port } = await gateway({ port: silent.port, limits: { handshakeTimeoutMs: 300 } });
+    const started = Date.now();
+    await expect(connect(port, 'owner')).rejects.toThrow('status 504');
+    expect(Date.now() - started).toBeLessThan(3000);
+    await until(() => gw.stats().activeStreams === 0);
+  });
+
+  it('answers 502 when nothing listens on the container port', async () => {
+    const probe = createNetServer();
+    const dead = await listen(probe);
+    probe.close();
+    const { port } = await gateway({ port: dead });
+    await expect(connect(port, 'owner')).rejects.toThrow('status 502');
+  });
+
+  it('closes a stream idle for longer than the idle limit', async () => {
+    const { gw, port } = await gateway({ limits: { idleTimeoutMs: 1200 } });
+    const ws = await connect(port, 'owner');
+    const started = Date.now();
+    await closed(ws);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
+    await until(() => gw.stats().activeStreams === 0);
+  });
+
+  it("drops a viewer's input and forces the shared flag", async () => {
+    const { gw, port } = await gateway();
+    const ws = await connect(port, 'viewer');
+    const key = Buffer.from([4, 1, 0, 0, 0, 0, 0xff, 0xe1]);
+    const update = Buffer.from([3, 0, 0, 0, 0, 0, 0, 16, 0, 16]);
+    ws.send(Buffer.concat([Buffer.from('RFB 003.008\n'), Buffer.from([1]), Buffer.from([0]), key, update]));
+    await until(() => Buffer.concat(workspace.received).length >= 24);
+    expect(Buffer.concat(workspace.received)).toEqual(
+      Buffer.concat([Buffer.from('RFB 003.008\n'), Buffer.from([1]), Buffer.from([1]), update]),
+    );
+    expect(gw.stats()).toMatchObject({ viewerStreams: 1, droppedInputMessages: 1, activeStreams: 1 });
+    ws.close();
+    await until(() => gw.stats().activeStreams === 0);
+    expect(gw.stats().droppedInputMessages).toBe(1);
+  });
+
+  it('serves HTTP without the workspace prompting for credentials or setting cookies', async () => {
+    const { port } = await gateway();
+    const res = await new Promise<{ status: number; headers: IncomingHttpHeaders }>((resolve, reject) => {
+      const req = request(
+        { host: '127.0.0.1', port, path: `/session/${SID}/`, headers: { 'x-porthole-grant': 'owner' } },
+        (r) => {
+          r.resume();
+          r.on('end', () => resolve({ status: r.statusCode ?? 0, headers: r.headers }));
+        },
+      );
+      req.on('error', reject);
+      req.end();
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers['www-authenticate']).toBeUndefined();
+    expect(res.headers['set-cookie']).toBeUndefined();
+    expect(res.headers['x-kept']).toBe('yes');
+  });
+
+  it('closes every stream when it closes', async () => {
+    const { gw, port } = await gateway();
+    const owner = await connect(port, 'owner');
+    const viewer = await connect(port, 'viewer');
+    await until(() => gw.stats().activeStreams === 2);
+    gw.close();
+    await Promise.all([closed(owner), closed(viewer)]);
+    expect(gw.stats().activeStreams).toBe(0);
+  });
+});
