@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { ChatMessage, PresenceEntry } from '@porthole/contracts';
+import { type Clock, systemClock } from '../platform/clock.js';
 import { type BusEvent, HISTORY_LIMIT, type ShareBus } from './share-bus.js';
 
 /** The single-process bus `porthole up` uses: the same contract, no network. */
@@ -8,8 +9,9 @@ export class MemoryBus implements ShareBus {
   private readonly events = new EventEmitter();
   private readonly histories = new Map<string, ChatMessage[]>();
   private readonly presence = new Map<string, Map<string, PresenceEntry>>();
+  private readonly windows = new Map<string, { start: number; count: number }>();
 
-  constructor() {
+  constructor(private readonly clock: Clock = systemClock) {
     this.events.setMaxListeners(0);
   }
 
@@ -60,6 +62,19 @@ export class MemoryBus implements ShareBus {
   async clear(sessionId: string): Promise<void> {
     this.histories.delete(sessionId);
     this.presence.delete(sessionId);
+  }
+
+  async hit(key: string, max: number, windowMs: number): Promise<number> {
+    const now = this.clock.now().getTime();
+    let w = this.windows.get(key);
+    if (!w || now - w.start >= windowMs) {
+      w = { start: now, count: 0 };
+      this.windows.set(key, w);
+      if (this.windows.size > 10_000)
+        for (const [k, old] of this.windows) if (now - old.start >= windowMs) this.windows.delete(k);
+    }
+    w.count += 1;
+    return w.count > max ? Math.max(1, Math.ceil((w.start + windowMs - now) / 1000)) : 0;
   }
 
   async close(): Promise<void> {

@@ -5,6 +5,7 @@ import { type BusEvent, HISTORY_LIMIT, type ShareBus } from './share-bus.js';
 const channel = (sessionId: string) => `porthole:share:${sessionId}`;
 const historyKey = (sessionId: string) => `porthole:chat:${sessionId}`;
 const presenceKey = (sessionId: string) => `porthole:presence:${sessionId}`;
+const rateKey = (key: string) => `porthole:rate:${key}`;
 // History outlives no session by much: it is cleared when the session ends, this is the backstop.
 const TTL_SECONDS = 7 * 24 * 3600;
 
@@ -123,6 +124,16 @@ export class RedisBus implements ShareBus {
 
   async clear(sessionId: string): Promise<void> {
     await this.cmd.del(historyKey(sessionId), presenceKey(sessionId));
+  }
+
+  async hit(key: string, max: number, windowMs: number): Promise<number> {
+    const k = rateKey(key);
+    // SET NX starts the window with its expiry; INCR keeps that expiry (works on Redis 6 too).
+    const replies = await this.cmd.multi().set(k, '0', 'PX', windowMs, 'NX').incr(k).pttl(k).exec();
+    const [, incr, pttl] = replies ?? [];
+    if (!incr || incr[0] || !pttl || pttl[0]) throw incr?.[0] ?? pttl?.[0] ?? new Error('rate limit failed');
+    const count = Number(incr[1]);
+    return count > max ? Math.max(1, Math.ceil(Number(pttl[1]) / 1000)) : 0;
   }
 
   async close(): Promise<void> {

@@ -26,6 +26,11 @@ export interface ShareBus {
   subscribe(sessionId: string, handler: (event: BusEvent) => void): Promise<() => Promise<void>>;
   setPresence(sessionId: string, connectionId: string, entry: PresenceEntry | null): Promise<PresenceEntry[]>;
   clear(sessionId: string): Promise<void>;
+  /**
+   * Counts one attempt against `key` in a fixed window of `windowMs` that every replica shares;
+   * resolves to the seconds to wait when more than `max` fell in the window, else 0.
+   */
+  hit(key: string, max: number, windowMs: number): Promise<number>;
   close(): Promise<void>;
 }
 

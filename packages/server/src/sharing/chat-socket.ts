@@ -7,7 +7,6 @@ import {
   type PresenceEntry,
 } from '@porthole/contracts';
 import { type WebSocket, WebSocketServer } from 'ws';
-import { AttemptLimiter } from '../auth/attempt-limiter.js';
 import type { Caller } from '../auth/auth-service.js';
 import type { BusEvent, ShareBus } from '../bus/share-bus.js';
 import type { Clock } from '../platform/clock.js';
@@ -19,6 +18,9 @@ const PATH = /^\/api\/sessions\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}
 /** Close codes the web app can tell apart: removed (kick, share revoked) and session ended. */
 export const CLOSE_REMOVED = 4001;
 export const CLOSE_ENDED = 4004;
+/** Each user may post this many messages per window in a session, across tabs and replicas. */
+export const RATE_MAX = 10;
+export const RATE_WINDOW_MS = 10_000;
 
 export function isChatPath(path: string): boolean {
   return PATH.test(path);
@@ -38,12 +40,8 @@ export interface ChatDeps {
  */
 export class ChatSockets {
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 16 * 1024 });
-  // 10 messages per 10 s per user and session, across that user's tabs.
-  private readonly limiter: AttemptLimiter;
 
-  constructor(private readonly deps: ChatDeps) {
-    this.limiter = new AttemptLimiter({ max: 10, windowMs: 10_000 }, deps.clock);
-  }
+  constructor(private readonly deps: ChatDeps) {}
 
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     this.accept(req, socket, head).catch((err: unknown) => {
@@ -115,32 +113,36 @@ export class ChatSockets {
       if (available) void join();
       else send({ type: 'status', available: false });
     });
-    ws.on('message', (raw) => {
+    const unavailable = () => send({ type: 'error', message: 'chat is unavailable right now' });
+    const handle = async (raw: string): Promise<void> => {
       let parsed: unknown;
       try {
-        parsed = JSON.parse(String(raw));
+        parsed = JSON.parse(raw);
       } catch {
         return send({ type: 'error', message: 'messages are JSON: {"type":"message","text":"…"}' });
       }
       const msg = chatClientMessageSchema.safeParse(parsed);
       if (!msg.success)
         return send({ type: 'error', message: msg.error.issues[0]?.message ?? 'invalid message' });
-      const key = `${sessionId}:${caller.userId}`;
-      if (this.limiter.retryAfter(key) > 0)
-        return send({ type: 'error', message: 'slow down: too many messages' });
-      this.limiter.record(key);
-      if (!bus.available()) return send({ type: 'error', message: 'chat is unavailable right now' });
-      const message: ChatMessage = {
+      // Refused messages do not count against the sender's budget.
+      if (!bus.available()) return unavailable();
+      // The budget lives on the bus, so it holds across the user's tabs and across replicas.
+      const wait = await bus.hit(`chat:${sessionId}:${caller.userId}`, RATE_MAX, RATE_WINDOW_MS);
+      if (wait > 0)
+        return send({ type: 'error', message: `slow down: too many messages (try again in ${wait} s)` });
+      await bus.appendChat(sessionId, {
         id: newId(),
         kind: 'message',
         userId: me.userId,
         username: me.username,
         text: msg.data.text,
         at: clock.now().toISOString(),
-      };
-      bus
-        .appendChat(sessionId, message)
-        .catch(() => send({ type: 'error', message: 'chat is unavailable right now' }));
+      });
+    };
+    // One message at a time per socket: what a person sends is published in the order they sent it.
+    let queue: Promise<void> = Promise.resolve();
+    ws.on('message', (raw) => {
+      queue = queue.then(() => handle(String(raw))).catch(unavailable);
     });
     ws.on('close', () => {
       stopWatching();
