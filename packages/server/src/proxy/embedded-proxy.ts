@@ -1,4 +1,5 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Agent as HttpAgent, type IncomingMessage, type ServerResponse } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
 import type { Duplex } from 'node:stream';
 import { type GrantPayload, parseSessionPath } from '@porthole/contracts';
 import type { FastifyInstance } from 'fastify';
@@ -7,7 +8,16 @@ import type { AuthService, Caller } from '../auth/auth-service.js';
 import { SESSION_COOKIE } from '../auth/caller-hook.js';
 import { DomainError, NotFoundError } from '../errors.js';
 import type { UpgradeRouter } from '../http/upgrade-router.js';
+import { type AddressMatcher, addressMatcher } from './address-matcher.js';
 import type { StreamAuthService } from './stream-auth.js';
+import {
+  answer,
+  DEFAULT_STREAM_LIMITS,
+  hideUpstreamHeaders,
+  StreamGuard,
+  type StreamLimits,
+  UpstreamTimeout,
+} from './stream-guard.js';
 
 export const GRANT_HEADER = 'x-porthole-grant';
 
@@ -18,12 +28,22 @@ export interface LocalGateway {
   handleRequest(req: IncomingMessage, res: ServerResponse, grant: GrantPayload): void;
 }
 
+export interface EmbeddedProxyDeps {
+  auth: Pick<AuthService, 'resolveSession'>;
+  streams: Pick<StreamAuthService, 'authorize'>;
+  upgrades: Pick<UpgradeRouter, 'add'>;
+  log: { warn(obj: object, msg: string): void };
+  limits?: Partial<StreamLimits>;
+  /** Peers whose X-Forwarded-* headers are passed on (`--behind-proxy`); others' are replaced. */
+  trustedProxies?: string[];
+}
+
 function refuse(socket: Duplex, err: unknown): void {
   const status = err instanceof DomainError ? err.status : 500;
   const body = JSON.stringify({
     error: {
       code: err instanceof DomainError ? err.code : 'internal',
-      message: err instanceof Error ? err.message : 'error',
+      message: err instanceof DomainError ? err.message : 'internal error',
     },
   });
   socket.end(
@@ -32,33 +52,58 @@ function refuse(socket: Duplex, err: unknown): void {
   );
 }
 
+const FORWARDED = ['x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto', 'x-forwarded-port'];
+
 /**
  * The embedded proxy: `/session/<id>/…` (HTTP and WebSocket) goes to the session's agent after
- * the same authorization the nginx `auth_request` uses. Bytes stream both ways, never buffered.
+ * the same authorization the nginx `auth_request` uses. Bytes stream both ways, never buffered;
+ * upgraded sockets are piped by http-proxy-3 (so backpressure holds) and watched by a StreamGuard.
  */
 export class EmbeddedProxy {
   private local: LocalGateway | undefined;
-  private readonly proxy = createProxyServer({ ws: true, xfwd: true, proxyTimeout: 60_000, secure: false });
+  private readonly limits: StreamLimits;
+  private readonly guard: StreamGuard;
+  private readonly trusted: AddressMatcher;
+  private readonly agents = {
+    http: new HttpAgent({ keepAlive: true, maxSockets: 64 }),
+    https: new HttpsAgent({ keepAlive: true, maxSockets: 64 }),
+  };
+  private readonly proxy;
 
-  constructor(
-    private readonly deps: {
-      auth: AuthService;
-      streams: StreamAuthService;
-      upgrades: UpgradeRouter;
-      log: { warn(obj: object, msg: string): void };
-    },
-  ) {
+  constructor(private readonly deps: EmbeddedProxyDeps) {
+    this.limits = { ...DEFAULT_STREAM_LIMITS, ...deps.limits };
+    this.guard = new StreamGuard(this.limits);
+    this.trusted = addressMatcher(deps.trustedProxies ?? []);
+    this.proxy = createProxyServer({
+      ws: true,
+      xfwd: true,
+      proxyTimeout: 60_000,
+      connectTimeout: this.limits.connectTimeoutMs,
+      secure: false,
+    });
+    this.guard.attach(this.proxy);
+    this.proxy.on('proxyRes', (proxyRes) => hideUpstreamHeaders(proxyRes.headers));
     this.proxy.on('error', (err, _req, res) => {
       deps.log.warn({ err: err.message }, 'proxy upstream error');
-      if (res && 'writeHead' in res && !res.headersSent) {
-        res.writeHead(502, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ error: { code: 'unavailable', message: 'agent is not reachable' } }));
-      } else res?.destroy();
+      if ('writeHead' in res) {
+        if (!res.headersSent) {
+          res.writeHead(502, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ error: { code: 'unavailable', message: 'agent is not reachable' } }));
+        } else res.destroy();
+      } else if (this.guard.isUpgraded(res)) res.destroy();
+      else if (err instanceof UpstreamTimeout)
+        answer(res, 504, 'unavailable', 'the agent did not answer in time');
+      else answer(res, 502, 'unavailable', 'agent is not reachable');
     });
   }
 
   setLocalGateway(gateway: LocalGateway | undefined): void {
     this.local = gateway;
+  }
+
+  /** Streams relayed to remote agents now (the local gateway counts its own). */
+  get activeStreams(): number {
+    return this.guard.size;
   }
 
   register(app: FastifyInstance): void {
@@ -74,9 +119,10 @@ export class EmbeddedProxy {
         this.local.handleRequest(request.raw, reply.raw, auth.grantPayload);
         return;
       }
-      delete request.raw.headers.cookie;
+      this.forwardable(request.raw);
       this.proxy.web(request.raw, reply.raw, {
         target: auth.agentUrl,
+        agent: this.agentFor(auth.agentUrl),
         headers: { [GRANT_HEADER]: auth.grant },
       });
     };
@@ -88,6 +134,8 @@ export class EmbeddedProxy {
         this.upgrade(app, req, socket, head).catch((err) => refuse(socket, err));
       },
     );
+    // preClose: the server's close waits for every socket, and upgraded ones never go by themselves.
+    app.addHook('preClose', async () => this.close());
   }
 
   private async upgrade(
@@ -104,18 +152,36 @@ export class EmbeddedProxy {
     const token = app.parseCookie(req.headers.cookie ?? '')[SESSION_COOKIE];
     const caller = token ? await this.deps.auth.resolveSession(token) : null;
     const auth = await this.deps.streams.authorize(caller, route.sessionId);
+    if (socket.destroyed) return;
     if (this.local?.agentId === auth.agentId) {
       this.local.relayUpgrade(req, socket, head, auth.grantPayload);
       return;
     }
-    delete req.headers.cookie;
-    this.proxy.ws(req, socket as never, head, {
+    this.forwardable(req);
+    this.guard.track(socket);
+    this.proxy.ws(req, socket, head, {
       target: auth.agentUrl,
       headers: { [GRANT_HEADER]: auth.grant },
     });
   }
 
+  /** The agent gets the grant, never the browser's credentials; X-Forwarded-* only from trusted peers. */
+  private forwardable(req: IncomingMessage): void {
+    delete req.headers.cookie;
+    delete req.headers.authorization;
+    delete req.headers[GRANT_HEADER];
+    if (!this.trusted(req.socket.remoteAddress)) for (const h of FORWARDED) delete req.headers[h];
+  }
+
+  private agentFor(url: string): HttpAgent {
+    return url.startsWith('https:') ? this.agents.https : this.agents.http;
+  }
+
+  /** Closes every relayed stream and idle upstream connection (the server is stopping). */
   close(): void {
+    this.guard.closeAll();
     this.proxy.close();
+    this.agents.http.destroy();
+    this.agents.https.destroy();
   }
 }

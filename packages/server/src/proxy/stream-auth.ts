@@ -2,7 +2,13 @@ import type { SessionRole } from '@porthole/contracts';
 import type { AgentRepo } from '../agents/agent-repo.js';
 import type { GrantSigner } from '../agents/grant-signer.js';
 import type { Caller } from '../auth/auth-service.js';
-import { ConflictError, NotFoundError, UnauthorizedError, UnavailableError } from '../errors.js';
+import {
+  ConflictError,
+  ForbiddenError,
+  NotFoundError,
+  UnauthorizedError,
+  UnavailableError,
+} from '../errors.js';
 import type { SessionRepo } from '../sessions/session-repo.js';
 
 export interface StreamAuthorization {
@@ -31,6 +37,8 @@ export class StreamAuthService {
 
   async authorize(caller: Caller | null, sessionId: string): Promise<StreamAuthorization> {
     if (!caller) throw new UnauthorizedError('sign in first');
+    // API keys act for no user: nobody to stream as.
+    if (caller.apiKey) throw new ForbiddenError('API keys cannot open session streams');
     const session = await this.deps.sessions.find(sessionId);
     if (!session || session.ended_at) throw new NotFoundError(`no session ${sessionId}`);
     let role: SessionRole | null = null;

@@ -1,0 +1,191 @@
+import type { ClientRequest, IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { ProxyServer } from 'http-proxy-3';
+
+/** Time limits of a relayed stream (the same shape as the agent gateway's). */
+export interface StreamLimits {
+  /** TCP connect to the upstream. */
+  connectTimeoutMs: number;
+  /** From the request until the upstream answers the upgrade (connect, TLS and HTTP in total). */
+  handshakeTimeoutMs: number;
+  /** An upgraded stream with no byte either way for this long is closed; 0 never. */
+  idleTimeoutMs: number;
+  /** Once one side of a stream has closed, the other gets this long to flush before it is destroyed. */
+  closeGraceMs: number;
+  /** TCP keepalive on both sockets of a stream, so a vanished peer is noticed. */
+  keepAliveMs: number;
+}
+
+export const DEFAULT_STREAM_LIMITS: StreamLimits = {
+  connectTimeoutMs: 5_000,
+  handshakeTimeoutMs: 15_000,
+  // Streams live for hours and a still desktop sends nothing: the same day nginx is given.
+  idleTimeoutMs: 24 * 3600_000,
+  closeGraceMs: 5_000,
+  keepAliveMs: 60_000,
+};
+
+/** Upstream response headers a browser must never get from a workspace. */
+const HIDDEN_RESPONSE_HEADERS = [
+  // A browser would prompt for the container's basic-auth credentials.
+  'www-authenticate',
+  // A workspace must not set cookies on Porthole's origin.
+  'set-cookie',
+];
+
+export function hideUpstreamHeaders(headers: IncomingHttpHeaders): void {
+  for (const name of HIDDEN_RESPONSE_HEADERS) delete headers[name];
+}
+
+interface Tracked {
+  peer: Duplex | undefined;
+  onActivity: (() => void) | undefined;
+  lastRead: number;
+  lastTotal: number;
+  quietSince: number;
+}
+
+function counters(socket: Duplex): { read: number; total: number } | null {
+  return socket instanceof Socket
+    ? { read: socket.bytesRead, total: socket.bytesRead + socket.bytesWritten }
+    : null;
+}
+
+const REASONS: Record<number, string> = { 502: 'Bad Gateway', 504: 'Gateway Timeout' };
+
+/** Answers a not-yet-upgraded socket with an HTTP error (JSON body) and closes it. */
+export function answer(socket: Duplex, status: number, code: string, message: string): void {
+  if (socket.destroyed || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const body = JSON.stringify({ error: { code, message } });
+  socket.end(
+    `HTTP/1.1 ${status} ${REASONS[status] ?? 'Error'}\r\ncontent-type: application/json\r\n` +
+      `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+  );
+}
+
+export class UpstreamTimeout extends Error {}
+
+/**
+ * Everything around http-proxy-3's WebSocket relay that it does not do itself: a total time limit
+ * on the upstream handshake, an idle limit once upgraded, closing the other side (after a grace
+ * period) when either side ends, TCP keepalive, activity metering, and closing every stream on
+ * shutdown. Byte counters are sampled once a second, so nothing runs per chunk.
+ */
+export class StreamGuard {
+  private readonly streams = new Map<Duplex, Tracked>();
+  private readonly upgraded = new WeakSet<Duplex>();
+  private sweeper: NodeJS.Timeout | undefined;
+
+  constructor(readonly limits: StreamLimits = DEFAULT_STREAM_LIMITS) {}
+
+  get size(): number {
+    return this.streams.size;
+  }
+
+  /** Watches `proxy`'s WebSocket requests (call once per proxy). */
+  attach(proxy: ProxyServer): void {
+    proxy.on('proxyReqWs', (proxyReq: ClientRequest, _req: IncomingMessage, socket: Duplex) =>
+      this.watchHandshake(proxyReq, socket),
+    );
+  }
+
+  /** Whether `socket` has been switched to the upstream (so errors may no longer answer HTTP). */
+  isUpgraded(socket: Duplex): boolean {
+    return this.upgraded.has(socket);
+  }
+
+  /** Tracks a browser-side socket from now until it closes. */
+  track(socket: Duplex, onActivity?: () => void): void {
+    const c = counters(socket);
+    this.streams.set(socket, {
+      peer: undefined,
+      onActivity,
+      lastRead: c?.read ?? 0,
+      lastTotal: c?.total ?? 0,
+      quietSince: Date.now(),
+    });
+    socket.once('close', () => this.streams.delete(socket));
+    this.sweeper ??= setInterval(() => this.sweep(), 1000);
+    this.sweeper.unref();
+  }
+
+  /** Couples two sockets: when either closes, the other ends, and is destroyed after the grace. */
+  pair(socket: Duplex, peer: Duplex): void {
+    this.upgraded.add(socket);
+    const tracked = this.streams.get(socket);
+    if (tracked) tracked.peer = peer;
+    const follow = (other: Duplex) => () => {
+      if (other.destroyed) return;
+      other.end();
+      setTimeout(() => other.destroy(), this.limits.closeGraceMs).unref();
+    };
+    socket.once('close', follow(peer));
+    peer.once('close', follow(socket));
+    // After http-proxy-3's own socket setup, which resets keepalive to the OS default (2 h).
+    setImmediate(() => {
+      for (const s of [socket, peer])
+        if (s instanceof Socket && !s.destroyed) s.setKeepAlive(true, this.limits.keepAliveMs);
+    });
+  }
+
+  /** Destroys every stream (shutdown). */
+  closeAll(): void {
+    for (const [socket, tracked] of this.streams) {
+      tracked.peer?.destroy();
+      socket.destroy();
+    }
+    this.streams.clear();
+    if (this.sweeper) clearInterval(this.sweeper);
+    this.sweeper = undefined;
+  }
+
+  private watchHandshake(proxyReq: ClientRequest, socket: Duplex): void {
+    const timer = setTimeout(
+      () => proxyReq.destroy(new UpstreamTimeout('the upstream did not answer the upgrade in time')),
+      this.limits.handshakeTimeoutMs,
+    );
+    timer.unref();
+    const done = () => clearTimeout(timer);
+    proxyReq.once('upgrade', (_res: IncomingMessage, proxySocket: Duplex) => {
+      done();
+      this.pair(socket, proxySocket);
+    });
+    proxyReq.once('response', (res: IncomingMessage) => {
+      done();
+      hideUpstreamHeaders(res.headers);
+    });
+    proxyReq.once('close', done);
+    // The browser left before the upstream answered: stop waiting for it.
+    socket.once('close', () => {
+      done();
+      if (!this.upgraded.has(socket)) proxyReq.destroy();
+    });
+  }
+
+  private sweep(): void {
+    const now = Date.now();
+    for (const [socket, t] of this.streams) {
+      const c = counters(socket);
+      if (!c) continue;
+      if (c.read !== t.lastRead) {
+        t.lastRead = c.read;
+        t.onActivity?.();
+      }
+      if (c.total !== t.lastTotal) {
+        t.lastTotal = c.total;
+        t.quietSince = now;
+      } else if (this.limits.idleTimeoutMs > 0 && now - t.quietSince >= this.limits.idleTimeoutMs) {
+        t.peer?.destroy();
+        socket.destroy();
+      }
+    }
+    if (this.streams.size === 0 && this.sweeper) {
+      clearInterval(this.sweeper);
+      this.sweeper = undefined;
+    }
+  }
+}
