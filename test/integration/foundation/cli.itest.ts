@@ -205,7 +205,8 @@ describe('porthole up with DATABASE_URL', () => {
   });
 });
 
-describe('porthole start-up errors', () => {
+// Independent short-lived processes: run side by side.
+describe.concurrent('porthole start-up errors', () => {
   it('rejects an unknown flag with exit 2 and one line', async () => {
     expectOneLineFailure(await runPorthole(['up', '--no-such-flag']), 2, /^porthole up: .*'--no-such-flag'/);
   });
