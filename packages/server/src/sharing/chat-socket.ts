@@ -109,9 +109,20 @@ export class ChatSockets {
         send({ type: 'status', available: false });
       }
     };
+    // A revoke, kick or end published while the bus was down never arrived: ask Postgres again.
+    const recheck = async () => {
+      const role = await this.deps.sharing.roleOf(caller, sessionId).catch(() => me.role);
+      if (role) return join();
+      send({ type: 'error', message: 'you no longer have access to this session' });
+      ws.close(CLOSE_REMOVED, 'access withdrawn');
+    };
+    // Joins run one after another, and the close handler waits for the one in flight, so a socket
+    // closed mid-join leaves no presence entry or subscription behind.
+    let closed = false;
+    let joining: Promise<void> = Promise.resolve();
     const stopWatching = bus.onAvailability((available) => {
-      if (available) void join();
-      else send({ type: 'status', available: false });
+      if (!available) return send({ type: 'status', available: false });
+      joining = joining.then(() => (closed ? undefined : recheck()));
     });
     const unavailable = () => send({ type: 'error', message: 'chat is unavailable right now' });
     const handle = async (raw: string): Promise<void> => {
@@ -145,8 +156,10 @@ export class ChatSockets {
       queue = queue.then(() => handle(String(raw))).catch(unavailable);
     });
     ws.on('close', () => {
+      closed = true;
       stopWatching();
       void (async () => {
+        await joining;
         if (ended) {
           await unsubscribe?.().catch(() => undefined);
           return;
@@ -161,8 +174,13 @@ export class ChatSockets {
         await unsubscribe?.().catch(() => undefined);
       })();
     });
-    await join();
-    await bus.appendChat(sessionId, notice('join', `${me.username} is here`)).catch(() => undefined);
+    joining = joining.then(async () => {
+      if (closed) return;
+      await join();
+      if (closed) return;
+      await bus.appendChat(sessionId, notice('join', `${me.username} is here`)).catch(() => undefined);
+    });
+    await joining;
   }
 
   close(): void {
