@@ -187,6 +187,15 @@ describe('SessionGateway', () => {
     await until(() => gw.stats().activeStreams === 0);
   });
 
+  it('reports the activity of a stream shorter than one sample', async () => {
+    const { port, activity } = await gateway();
+    const ws = await connect(port, 'owner');
+    ws.send(Buffer.from('quick'));
+    await nextMessage(ws);
+    ws.close();
+    await until(() => activity.length === 1, 900);
+  });
+
   it('closes the browser side when the container ends the stream', async () => {
     const { gw, port } = await gateway();
     const ws = await connect(port, 'owner');

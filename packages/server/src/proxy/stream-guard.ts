@@ -108,7 +108,12 @@ export class StreamGuard {
       lastTotal: c?.total ?? 0,
       quietSince: Date.now(),
     });
-    socket.once('close', () => this.streams.delete(socket));
+    socket.once('close', () => {
+      // A short stream may open and close between two samples: its bytes count all the same.
+      const last = this.streams.get(socket);
+      if (last && counters(socket)?.read !== last.lastRead) last.onActivity?.();
+      this.streams.delete(socket);
+    });
     this.sweeper ??= setInterval(() => this.sweep(), 1000);
     this.sweeper.unref();
   }
