@@ -27,7 +27,7 @@ export function isChatPath(path: string): boolean {
 }
 
 export interface ChatDeps {
-  sharing: Pick<SharingService, 'roleOf'>;
+  sharing: Pick<SharingService, 'roleOf' | 'onShutdown'>;
   bus: ShareBus;
   clock: Clock;
   resolveCaller(req: IncomingMessage): Promise<Caller | null>;
@@ -40,8 +40,12 @@ export interface ChatDeps {
  */
 export class ChatSockets {
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 16 * 1024 });
+  /** Close handlers still writing presence and leave notices to the bus. */
+  private readonly cleanups = new Set<Promise<void>>();
 
-  constructor(private readonly deps: ChatDeps) {}
+  constructor(private readonly deps: ChatDeps) {
+    deps.sharing.onShutdown(() => this.close());
+  }
 
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     this.accept(req, socket, head).catch((err: unknown) => {
@@ -158,7 +162,7 @@ export class ChatSockets {
     ws.on('close', () => {
       closed = true;
       stopWatching();
-      void (async () => {
+      const cleanup = (async () => {
         await joining;
         if (ended) {
           await unsubscribe?.().catch(() => undefined);
@@ -173,6 +177,8 @@ export class ChatSockets {
         }
         await unsubscribe?.().catch(() => undefined);
       })();
+      this.cleanups.add(cleanup);
+      void cleanup.finally(() => this.cleanups.delete(cleanup));
     });
     joining = joining.then(async () => {
       if (closed) return;
@@ -183,8 +189,27 @@ export class ChatSockets {
     await joining;
   }
 
-  close(): void {
-    for (const ws of this.wss.clients) ws.close(1001, 'server shutting down');
+  /**
+   * Closes every chat socket (1001; clients reconnect to another replica) and waits, briefly, for
+   * their presence and leave notices to reach the bus before it disconnects.
+   */
+  async close(graceMs = 1_000): Promise<void> {
+    const open = [...this.wss.clients];
+    const gone = open.map((ws) => new Promise<void>((resolve) => ws.once('close', () => resolve())));
+    for (const ws of open) ws.close(1001, 'server shutting down');
+    const timer = setTimeout(() => {
+      for (const ws of open) ws.terminate();
+    }, graceMs);
+    await Promise.all(gone);
+    clearTimeout(timer);
+    let late: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.allSettled([...this.cleanups]),
+      new Promise((resolve) => {
+        late = setTimeout(resolve, graceMs);
+      }),
+    ]);
+    clearTimeout(late);
     this.wss.close();
   }
 }

@@ -9,6 +9,9 @@ const shareParams = z.object({ shareId: z.string().regex(/^[0-9a-f]{32}$/, 'must
 const participantParams = z.object({ id: idSchema, userId: idSchema });
 
 export function sharingRoutes(app: FastifyInstance, sharing: SharingService): void {
+  // Before the HTTP server closes: it would wait forever for open chat sockets (upgraded
+  // connections are not closed by Fastify), and the bus's Redis connections would outlive it.
+  app.addHook('preClose', async () => sharing.shutdown());
   app.post('/api/sessions/:id/share', async (request) => {
     const caller = requireUser(request);
     const { id } = parse(idParamsSchema, request.params, 'params');

@@ -26,7 +26,20 @@ export interface SharingDeps {
 
 /** Sharing a running session by link: who may join, as what, and taking it back. */
 export class SharingService {
+  private readonly shutdownSteps: Array<() => Promise<void>> = [];
+
   constructor(private readonly deps: SharingDeps) {}
+
+  /** Runs `step` when the server shuts down, before the share bus disconnects (chat sockets). */
+  onShutdown(step: () => Promise<void>): void {
+    this.shutdownSteps.push(step);
+  }
+
+  /** The server is stopping: close what hangs off sharing, then the bus (Redis connections). */
+  async shutdown(): Promise<void> {
+    for (const step of this.shutdownSteps.splice(0)) await step().catch(() => undefined);
+    await this.deps.bus.close();
+  }
 
   /** Any live session may be shared (a link can be handed out while it is still starting). */
   async enable(caller: Caller, sessionId: string, origin: string): Promise<ShareView> {
