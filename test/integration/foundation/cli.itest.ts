@@ -1,4 +1,5 @@
 import { readFile, stat } from 'node:fs/promises';
+import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -63,19 +64,24 @@ describe('porthole up with the embedded database', () => {
     const started = Date.now();
     const u = await up(dataDir);
     const health = await http(`${u.url}/api/health`, { ca: u.ca });
-    expect(Date.now() - started).toBeLessThan(30_000);
+    const elapsed = Date.now() - started;
+    // What the later tests compare against, kept before any assertion can stop this one.
+    installationId = u.installationId;
+    adminPassword = (await readFile(join(dataDir, 'initial-admin-password'), 'utf8')).trim();
+
+    // 30 s on an idle machine; a machine already busier than its CPUs stretches the budget alike.
+    const [load = 0] = loadavg();
+    const budget = Math.min(90_000, 30_000 * Math.max(1, load / availableParallelism()));
+    expect(elapsed, `first start took ${elapsed} ms at load ${load.toFixed(1)}`).toBeLessThan(budget);
     expect(u.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
     expect(health.status).toBe(200);
     expect(health.json()).toMatchObject({ status: 'ok', database: 'embedded', bus: 'memory' });
     expect(u.database).toBe('embedded');
-    installationId = u.installationId;
 
     const printed = /Password:\s+(\S+)/.exec(u.proc.stdout)?.[1] ?? '';
     expect(printed.length).toBeGreaterThanOrEqual(16);
     expect(u.proc.stdout.split(printed)).toHaveLength(2); // printed once
-    const file = join(dataDir, 'initial-admin-password');
-    expect((await stat(file)).mode & 0o777).toBe(0o600);
-    adminPassword = (await readFile(file, 'utf8')).trim();
+    expect((await stat(join(dataDir, 'initial-admin-password'))).mode & 0o777).toBe(0o600);
     expect(adminPassword).toBe(printed);
     // The JSON log never carries the password itself.
     expect(JSON.stringify(logLines(u.proc.stdout))).not.toContain(printed);
