@@ -1,6 +1,7 @@
 import type { ChatMessage, PresenceEntry } from '@porthole/contracts';
 import { Redis } from 'ioredis';
-import { type BusEvent, HISTORY_LIMIT, type ShareBus } from './share-bus.js';
+import { type Clock, systemClock } from '../platform/clock.js';
+import { type BusEvent, HISTORY_LIMIT, PRESENCE_STALE_MS, type ShareBus } from './share-bus.js';
 
 const channel = (sessionId: string) => `porthole:share:${sessionId}`;
 const historyKey = (sessionId: string) => `porthole:chat:${sessionId}`;
@@ -23,7 +24,11 @@ export class RedisBus implements ShareBus {
   private readonly availability = new Set<(a: boolean) => void>();
   private last = false;
 
-  constructor(url: string, log: RedisBusLog) {
+  constructor(
+    url: string,
+    log: RedisBusLog,
+    private readonly clock: Clock = systemClock,
+  ) {
     const options = {
       // Fail fast while Redis is down instead of queueing: chat says "unavailable" meanwhile.
       enableOfflineQueue: false,
@@ -115,11 +120,22 @@ export class RedisBus implements ShareBus {
     entry: PresenceEntry | null,
   ): Promise<PresenceEntry[]> {
     const key = presenceKey(sessionId);
-    if (entry)
-      await this.cmd.multi().hset(key, connectionId, JSON.stringify(entry)).expire(key, TTL_SECONDS).exec();
-    else await this.cmd.hdel(key, connectionId);
-    const all = await this.cmd.hvals(key);
-    return all.map((v) => JSON.parse(v) as PresenceEntry);
+    const now = this.clock.now().getTime();
+    if (entry) {
+      const stamped = JSON.stringify({ ...entry, seenAt: now });
+      await this.cmd.multi().hset(key, connectionId, stamped).expire(key, TTL_SECONDS).exec();
+    } else await this.cmd.hdel(key, connectionId);
+    const present: PresenceEntry[] = [];
+    const stale: string[] = [];
+    for (const [id, raw] of Object.entries(await this.cmd.hgetall(key))) {
+      const e = parsePresence(raw);
+      if (e && now - e.seenAt <= PRESENCE_STALE_MS)
+        present.push({ userId: e.userId, username: e.username, role: e.role });
+      else stale.push(id);
+    }
+    // Entries nobody refreshed: their replica died without saying goodbye.
+    if (stale.length > 0) await this.cmd.hdel(key, ...stale).catch(() => 0);
+    return present;
   }
 
   async clear(sessionId: string): Promise<void> {
@@ -139,5 +155,17 @@ export class RedisBus implements ShareBus {
   async close(): Promise<void> {
     this.cmd.disconnect();
     this.sub.disconnect();
+  }
+}
+
+function parsePresence(raw: string): (PresenceEntry & { seenAt: number }) | null {
+  try {
+    const v = JSON.parse(raw) as Partial<PresenceEntry & { seenAt: number }>;
+    if (typeof v.seenAt !== 'number' || typeof v.userId !== 'string' || typeof v.username !== 'string')
+      return null;
+    if (v.role !== 'owner' && v.role !== 'collaborator' && v.role !== 'viewer') return null;
+    return { userId: v.userId, username: v.username, role: v.role, seenAt: v.seenAt };
+  } catch {
+    return null;
   }
 }

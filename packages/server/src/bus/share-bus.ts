@@ -24,6 +24,11 @@ export interface ShareBus {
   appendChat(sessionId: string, message: ChatMessage): Promise<void>;
   history(sessionId: string): Promise<ChatMessage[]>;
   subscribe(sessionId: string, handler: (event: BusEvent) => void): Promise<() => Promise<void>>;
+  /**
+   * Sets (or, with null, removes) one connection's entry and returns everyone present. Callers
+   * refresh their entries every PRESENCE_REFRESH_MS; the Redis bus drops entries older than
+   * PRESENCE_STALE_MS, which is what a replica that crashed leaves behind.
+   */
   setPresence(sessionId: string, connectionId: string, entry: PresenceEntry | null): Promise<PresenceEntry[]>;
   clear(sessionId: string): Promise<void>;
   /**
@@ -35,3 +40,5 @@ export interface ShareBus {
 }
 
 export const HISTORY_LIMIT = 500;
+export const PRESENCE_REFRESH_MS = 15_000;
+export const PRESENCE_STALE_MS = 45_000;

@@ -8,7 +8,7 @@ import {
 } from '@porthole/contracts';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { Caller } from '../auth/auth-service.js';
-import type { BusEvent, ShareBus } from '../bus/share-bus.js';
+import { type BusEvent, PRESENCE_REFRESH_MS, type ShareBus } from '../bus/share-bus.js';
 import type { Clock } from '../platform/clock.js';
 import { newId } from '../platform/crypto.js';
 import type { SharingService } from './sharing-service.js';
@@ -85,10 +85,13 @@ export class ChatSockets {
     // Set when the session ended: the socket closes without a leave notice or presence update,
     // which would otherwise write the chat history back right after it was cleared.
     let ended = false;
+    let lastPresence = '';
     const onEvent = (e: BusEvent) => {
       if (e.type === 'chat') send({ type: 'message', message: e.message });
-      else if (e.type === 'presence') send({ type: 'presence', users: e.users });
-      else if (e.type === 'end') {
+      else if (e.type === 'presence') {
+        lastPresence = presenceSignature(e.users);
+        send({ type: 'presence', users: e.users });
+      } else if (e.type === 'end') {
         ended = true;
         send({ type: 'error', message: e.reason });
         ws.close(CLOSE_ENDED, e.reason.slice(0, 100));
@@ -128,6 +131,19 @@ export class ChatSockets {
       if (!available) return send({ type: 'status', available: false });
       joining = joining.then(() => (closed ? undefined : recheck()));
     });
+    // Keeps this connection's presence entry fresh; when the answer differs from the last
+    // presence everyone got (a crashed replica's entries expired), everyone gets the new one.
+    const refresh = setInterval(() => {
+      joining = joining
+        .then(async () => {
+          if (closed || !bus.available()) return;
+          const users = await bus.setPresence(sessionId, connectionId, me);
+          if (presenceSignature(users) !== lastPresence)
+            await bus.publish(sessionId, { type: 'presence', users });
+        })
+        .catch(() => undefined);
+    }, PRESENCE_REFRESH_MS);
+    refresh.unref();
     const unavailable = () => send({ type: 'error', message: 'chat is unavailable right now' });
     const handle = async (raw: string): Promise<void> => {
       let parsed: unknown;
@@ -161,6 +177,7 @@ export class ChatSockets {
     });
     ws.on('close', () => {
       closed = true;
+      clearInterval(refresh);
       stopWatching();
       const cleanup = (async () => {
         await joining;
@@ -212,4 +229,12 @@ export class ChatSockets {
     clearTimeout(late);
     this.wss.close();
   }
+}
+
+/** Who is present, order-independent (one item per connection). */
+function presenceSignature(users: PresenceEntry[]): string {
+  return users
+    .map((u) => `${u.userId}:${u.role}`)
+    .sort()
+    .join(',');
 }
