@@ -116,7 +116,7 @@ export function LaunchModal({ status, onClose }: Props) {
                 Cancel launch
               </Button>
               <Button variant="light" onClick={onClose}>
-                Keep starting in background
+                Run in background
               </Button>
             </>
           )}

@@ -22,7 +22,7 @@ describe('GroupSettingsEditor', () => {
       expect(within(row).getByText(/^Default:/).textContent).toContain(
         spec.type === 'boolean' ? (spec.default ? 'on' : 'off') : String(spec.default),
       );
-      expect(within(row).getByText('Inherited')).toBeTruthy();
+      expect(within(row).getByText('Not set')).toBeTruthy();
     }
     const keepalive = screen.getByTestId('setting-keepalive_expiration');
     expect(within(keepalive).getByText('Default: 3600 seconds')).toBeTruthy();

@@ -125,7 +125,7 @@ export function GroupSettingsEditor({ catalogue, value, onChange, errors = {} }:
               </Stack>
               <Stack gap={6} align="flex-end">
                 <Group gap={8} wrap="nowrap">
-                  {set ? <Badge color="porthole">Set here</Badge> : <Badge color="gray">Inherited</Badge>}
+                  {set ? <Badge color="porthole">Set here</Badge> : <Badge color="gray">Not set</Badge>}
                   <Switch
                     size="xs"
                     checked={set}
