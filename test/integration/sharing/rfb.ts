@@ -1,0 +1,104 @@
+import WebSocket from 'ws';
+import { SESSION_COOKIE } from '../support/http.js';
+import type { Person } from './support.js';
+
+/**
+ * Just enough of an RFB client over the stream WebSocket to prove a session still streams: the
+ * server's version banner, then (on demand) the handshake up to ServerInit.
+ */
+export class RfbProbe {
+  private buffered = Buffer.alloc(0);
+  private waiter: (() => void) | undefined;
+  private closedCode: number | undefined;
+
+  private constructor(private readonly ws: WebSocket) {
+    ws.on('message', (data: Buffer) => {
+      this.buffered = Buffer.concat([this.buffered, data]);
+      this.waiter?.();
+    });
+    ws.on('close', (code) => {
+      this.closedCode = code;
+      this.waiter?.();
+    });
+    ws.on('error', () => undefined);
+  }
+
+  static open(baseUrl: string, sessionId: string, who: Person): Promise<RfbProbe> {
+    const ws = new WebSocket(
+      `${baseUrl.replace(/^http/, 'ws')}/session/${sessionId}/websockify`,
+      ['binary'],
+      {
+        headers: { cookie: `${SESSION_COOKIE}=${who.cookie}` },
+        perMessageDeflate: false,
+        handshakeTimeout: 15_000,
+      },
+    );
+    return new Promise((resolve, reject) => {
+      ws.once('open', () => resolve(new RfbProbe(ws)));
+      ws.once('unexpected-response', (_req, res) => {
+        reject(new Error(`stream upgrade refused with ${res.statusCode}`));
+        res.resume();
+        ws.terminate();
+      });
+      ws.once('error', reject);
+    });
+  }
+
+  get closed(): boolean {
+    return this.closedCode !== undefined;
+  }
+
+  async read(n: number, timeoutMs = 15_000): Promise<Buffer> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.buffered.length < n) {
+      if (this.closedCode !== undefined) throw new Error(`stream closed (${this.closedCode})`);
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`timed out reading ${n} bytes`);
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, left);
+        this.waiter = () => {
+          clearTimeout(t);
+          resolve();
+        };
+      });
+      this.waiter = undefined;
+    }
+    const out = this.buffered.subarray(0, n);
+    this.buffered = this.buffered.subarray(n);
+    return out;
+  }
+
+  /** The 12-byte ProtocolVersion the server sends first. */
+  async banner(): Promise<string> {
+    return (await this.read(12)).toString('latin1');
+  }
+
+  /** After the banner: version, security None, shared ClientInit; returns the framebuffer size. */
+  async handshake(): Promise<{ width: number; height: number }> {
+    this.ws.send(Buffer.from('RFB 003.008\n', 'latin1'));
+    const count = (await this.read(1))[0] ?? 0;
+    const types = [...(await this.read(count))];
+    if (!types.includes(1)) throw new Error(`no security type None in ${types.join(',')}`);
+    this.ws.send(Buffer.from([1]));
+    const result = (await this.read(4)).readUInt32BE(0);
+    if (result !== 0) throw new Error(`security result ${result}`);
+    this.ws.send(Buffer.from([1]));
+    const init = await this.read(24);
+    await this.read(init.readUInt32BE(20));
+    return { width: init.readUInt16BE(0), height: init.readUInt16BE(2) };
+  }
+
+  /** A full FramebufferUpdateRequest; resolves with the first byte of the answer (0 = update). */
+  async requestUpdate(width: number, height: number): Promise<number> {
+    const m = Buffer.alloc(10);
+    m[0] = 3;
+    m.writeUInt16BE(width, 6);
+    m.writeUInt16BE(height, 8);
+    this.ws.send(m);
+    return (await this.read(1, 20_000))[0] ?? -1;
+  }
+
+  close(): void {
+    this.ws.terminate();
+  }
+}
