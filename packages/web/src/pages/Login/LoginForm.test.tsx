@@ -12,7 +12,8 @@ const username = () => screen.getByLabelText('Username');
 const password = () => screen.getByLabelText('Password', { selector: 'input' });
 const submit = () => fireEvent.click(screen.getByRole('button', { name: 'Sign in' }));
 
-describe('LoginForm', () => {
+// Mantine in a simulated DOM is slow on a busy two-core machine.
+describe('LoginForm', { timeout: 30_000 }, () => {
   it('checks the fields with the API schema and sends nothing when they are empty', async () => {
     const onSubmit = vi.fn(async () => undefined);
     renderWithTheme(<LoginForm onSubmit={onSubmit} />);

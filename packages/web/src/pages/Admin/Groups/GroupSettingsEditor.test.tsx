@@ -11,7 +11,8 @@ afterEach(cleanup);
 // The same catalogue the server sends from GET /api/admin/group-settings, through the web's schema.
 const catalogue: SettingSpec[] = groupSettingsCatalogueView.map((s) => settingSpecSchema.parse(s));
 
-describe('GroupSettingsEditor', () => {
+// Mantine in a simulated DOM is slow on a busy two-core machine.
+describe('GroupSettingsEditor', { timeout: 30_000 }, () => {
   it('renders every setting of the catalogue with its description and default', () => {
     renderWithTheme(<GroupSettingsEditor catalogue={catalogue} value={{}} onChange={() => undefined} />);
     expect(catalogue.length).toBeGreaterThan(5);
