@@ -60,4 +60,21 @@ describe('parse', () => {
     const body = invalid(() => parse(loginRequestSchema, 'a string body'));
     expect(issues(body)[0]?.field).toBe('body');
   });
+
+  it('refuses NUL characters anywhere (PostgreSQL cannot store them), naming the field', () => {
+    const schema = z.object({ name: z.string(), tags: z.record(z.string(), z.string()).optional() });
+    const inValue = invalid(() => parse(schema, { name: 'a\u0000b' }));
+    expect(issues(inValue)).toEqual([{ field: 'name', message: expect.stringContaining('NUL') }]);
+    const inKey = invalid(() => parse(schema, { name: 'ok', tags: { 'k\u0000': 'v' } }));
+    expect(inKey.message.startsWith('tags.k\u0000: ')).toBe(true);
+    const whole = invalid(() => parse(z.string(), '\u0000', 'id'));
+    expect(issues(whole)[0]?.field).toBe('id');
+  });
+
+  it('refuses input nested deeper than any API body', () => {
+    let deep: unknown = 1;
+    for (let i = 0; i < 100; i += 1) deep = { a: deep };
+    const err = invalid(() => parse(z.object({}), deep));
+    expect(err.message).toMatch(/nested more than 64 levels deep/);
+  });
 });
