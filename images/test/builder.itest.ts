@@ -8,8 +8,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BuildResult, buildImages } from '../../packages/cli/src/images/index.js';
 import { docker } from './support/workspace.js';
 
-const namespace = `porthole-itest-${randomBytes(4).toString('hex')}`;
-const version = '0.0.0-itest';
+const run = randomBytes(4).toString('hex');
+const namespace = `porthole-itest-${run}`;
+// Unique per run: images a rebuild left untagged are found by this label when cleaning up.
+const version = `0.0.0-itest.${run}`;
 let root: string;
 const lines: string[] = [];
 
