@@ -27,7 +27,7 @@ export function isChatPath(path: string): boolean {
 }
 
 export interface ChatDeps {
-  sharing: Pick<SharingService, 'roleOf' | 'onShutdown'>;
+  sharing: Pick<SharingService, 'roleOf' | 'standing' | 'sessionEnded' | 'onShutdown'>;
   bus: ShareBus;
   clock: Clock;
   resolveCaller(req: IncomingMessage): Promise<Caller | null>;
@@ -116,12 +116,20 @@ export class ChatSockets {
         send({ type: 'status', available: false });
       }
     };
-    // A revoke, kick or end published while the bus was down never arrived: ask Postgres again.
-    const recheck = async () => {
-      const role = await this.deps.sharing.roleOf(caller, sessionId).catch(() => me.role);
-      if (role) return join();
+    // Postgres decides who may stay. Asked again when the bus comes back (a kick, revoke or end
+    // published meanwhile never arrived) and on every presence refresh (a session can also end
+    // without the end hook, e.g. failed by a check-in: then its chat is cleared from here).
+    const recheck = async (): Promise<boolean> => {
+      const standing = await this.deps.sharing.standing(caller, sessionId).catch(() => me.role);
+      if (standing === 'ended') {
+        await this.deps.sharing.sessionEnded(sessionId).catch(() => undefined);
+        if (!closed) onEvent({ type: 'end', reason: 'the session ended' });
+        return false;
+      }
+      if (standing) return true;
       send({ type: 'error', message: 'you no longer have access to this session' });
       ws.close(CLOSE_REMOVED, 'access withdrawn');
+      return false;
     };
     // Joins run one after another, and the close handler waits for the one in flight, so a socket
     // closed mid-join leaves no presence entry or subscription behind.
@@ -129,14 +137,16 @@ export class ChatSockets {
     let joining: Promise<void> = Promise.resolve();
     const stopWatching = bus.onAvailability((available) => {
       if (!available) return send({ type: 'status', available: false });
-      joining = joining.then(() => (closed ? undefined : recheck()));
+      joining = joining.then(async () => {
+        if (!closed && (await recheck())) await join();
+      });
     });
     // Keeps this connection's presence entry fresh; when the answer differs from the last
     // presence everyone got (a crashed replica's entries expired), everyone gets the new one.
     const refresh = setInterval(() => {
       joining = joining
         .then(async () => {
-          if (closed || !bus.available()) return;
+          if (closed || !(await recheck()) || !bus.available()) return;
           const users = await bus.setPresence(sessionId, connectionId, me);
           if (presenceSignature(users) !== lastPresence)
             await bus.publish(sessionId, { type: 'presence', users });

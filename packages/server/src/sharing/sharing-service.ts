@@ -101,8 +101,15 @@ export class SharingService {
 
   /** Owner, participant (while the share is on), admin as viewer, or null. */
   async roleOf(caller: Caller, sessionId: string): Promise<SessionRole | null> {
+    const standing = await this.standing(caller, sessionId);
+    return standing === 'ended' ? null : standing;
+  }
+
+  /** roleOf, telling an ended session ('ended') apart from no access (null). */
+  async standing(caller: Caller, sessionId: string): Promise<SessionRole | 'ended' | null> {
     const s = await this.deps.sessions.find(sessionId);
-    if (!s || s.ended_at) return null;
+    if (!s) return null;
+    if (s.ended_at) return 'ended';
     if (s.user_id === caller.userId) return 'owner';
     const role = await this.deps.repo.participantRole(sessionId, caller.userId);
     return role ?? (caller.isAdmin ? 'viewer' : null);
