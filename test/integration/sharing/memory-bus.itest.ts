@@ -1,5 +1,6 @@
 import type { ShareView } from '@porthole/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { query } from '../support/database.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import {
   ChatClient,
@@ -125,6 +126,27 @@ describe('sharing on a single server with the in-process bus', () => {
     expect(await refusedStatus(S, sessionId, owner)).toBe(404);
     expect(await refusedStatus(S, sessionId, viewer)).toBe(404);
   });
+  it('a session that ends without the end hook (failed by a check-in) still closes its chat', async () => {
+    const failing = await insertRunningSession(t.database.url, owner.userId);
+    const c = await ChatClient.joined(S, failing, owner);
+    sockets.push(c);
+    c.send('before the failure');
+    await c.waitFor('own message', (m) =>
+      m.type === 'message' && m.message.kind === 'message' ? true : undefined,
+    );
+    // What the check-in reconciler does when the container is missing: straight to error.
+    await query(t.database.url, `UPDATE sessions SET state = 'error', ended_at = now() WHERE id = $1`, [
+      failing,
+    ]);
+    // Noticed on the next presence refresh (every 15 s).
+    const closed = await Promise.race([
+      c.closed,
+      new Promise<null>((r) => setTimeout(() => r(null), 20_000)),
+    ]);
+    expect(closed).toEqual({ code: 4004, reason: 'the session ended' });
+    expect(await t.server.services.bus.history(failing)).toEqual([]);
+  });
+
   it('stopping the server closes open chat sockets (1001) instead of waiting for them', async () => {
     const sessionId2 = await insertRunningSession(t.database.url, owner.userId);
     const c = await ChatClient.joined(S, sessionId2, owner);
