@@ -13,6 +13,7 @@ export interface SessionListRow extends SessionRow {
 }
 
 const ENDING: readonly SessionState[] = ['deleted', 'error'];
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface SessionFilter {
   userId?: string;
@@ -185,13 +186,18 @@ export class SessionRepo {
       .execute();
   }
 
-  /** Of the given ids, those with no live row: the agent should remove their containers. */
+  /**
+   * Of the given ids, those with no live row: the agent should remove their containers. An id that
+   * is not a UUID (a container labelled by hand or by another tool) is unknown by definition; it
+   * must not reach the uuid column, where it would fail the whole check-in.
+   */
   async unknownOrEnded(ids: string[]): Promise<string[]> {
-    if (ids.length === 0) return [];
+    const candidates = ids.filter((id) => UUID.test(id));
+    if (candidates.length === 0) return ids;
     const rows = await this.db
       .selectFrom('sessions')
       .select('id')
-      .where('id', 'in', ids)
+      .where('id', 'in', candidates)
       .where('ended_at', 'is', null)
       .execute();
     const live = new Set(rows.map((r) => r.id));
