@@ -81,10 +81,19 @@ describe.skipIf(!haveImage)('developer API sessions on a real agent', () => {
 
   it('request_kasm starts a session for the user and hands out a one-time kasm_url', async () => {
     userId = await newUser('kasm-session@example.com');
-    const r = await launcher.call('request_kasm', {
+    // Sharing is off for All Users by default: refused before any session is created.
+    const refused = await launcher.call('request_kasm', {
       user_id: userId,
       image_id: hex(stack.image.id),
       enable_sharing: true,
+    });
+    expect(refused).toEqual({
+      status: 403,
+      body: { error_message: 'your groups do not allow sharing sessions' },
+    });
+    const r = await launcher.call('request_kasm', {
+      user_id: userId,
+      image_id: hex(stack.image.id),
       kasm_url: 'https://example.com/',
     });
     expect(r.status, JSON.stringify(r.body)).toBe(200);

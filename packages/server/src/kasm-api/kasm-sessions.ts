@@ -21,7 +21,7 @@ export interface KasmSessionDeps {
   users: UserAdminService;
   images: ImageService;
   logins: OneTimeLoginService;
-  sharing: Pick<SharingService, 'enable' | 'join'>;
+  sharing: Pick<SharingService, 'enable' | 'join' | 'assertMayShare'>;
   clock: Clock;
 }
 
@@ -59,6 +59,7 @@ export class KasmSessions {
       throw new ConflictError(`user ${user.username} is ${user.disabled ? 'disabled' : 'locked'}`);
     }
     const caller: Caller = { userId: user.id, username: user.username, isAdmin: user.isAdmin };
+    if (input.enable_sharing) await this.deps.sharing.assertMayShare(user.id);
     let view: SessionView;
     try {
       view = await this.deps.sessions.launch(caller, {

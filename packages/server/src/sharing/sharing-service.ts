@@ -41,6 +41,13 @@ export class SharingService {
     await this.deps.bus.close();
   }
 
+  /** Refuses up front when a user's groups do not allow sharing (before anything is created). */
+  async assertMayShare(userId: string): Promise<void> {
+    if (!(await this.deps.settings.forUser(userId)).allow_sharing) {
+      throw new ForbiddenError('your groups do not allow sharing sessions');
+    }
+  }
+
   /** Any live session may be shared (a link can be handed out while it is still starting). */
   async enable(caller: Caller, sessionId: string, origin: string): Promise<ShareView> {
     const session = await this.ownedLive(caller, sessionId, true);
