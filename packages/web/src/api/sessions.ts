@@ -58,7 +58,9 @@ export function useSession(id: string) {
     refetchInterval: (q) => {
       const state = q.state.data?.state;
       if (!state) return 5_000;
-      return ['running', 'paused', 'stopped', 'deleted', 'error'].includes(state) ? 10_000 : 1_000;
+      if (state === 'deleted') return false;
+      // Settled states change by someone's action (or expiry): a slow poll notices those.
+      return ['running', 'paused', 'stopped', 'error', 'lost'].includes(state) ? 10_000 : 1_000;
     },
   });
 }

@@ -1,4 +1,4 @@
-import { ActionIcon, Badge, Button, Divider, Group, Popover, Text, Tooltip } from '@mantine/core';
+import { ActionIcon, Badge, Box, Button, Divider, Group, Popover, Text, Tooltip } from '@mantine/core';
 import type { SessionView } from '@porthole/contracts';
 import {
   IconArrowLeft,
@@ -95,25 +95,32 @@ export function ControlBar(p: ControlBarProps) {
       }}
     >
       <Group gap="xs" wrap="nowrap" style={{ minWidth: 0 }}>
-        <Tooltip label="Back to workspaces" withArrow>
-          <Button
-            variant="subtle"
-            color="gray"
-            size="compact-sm"
-            leftSection={<IconArrowLeft size={16} />}
-            onClick={p.onBack}
-            onMouseDown={keepFocus}
-          >
-            Workspaces
-          </Button>
-        </Tooltip>
+        <Button
+          variant="subtle"
+          color="gray"
+          size="compact-sm"
+          leftSection={<IconArrowLeft size={16} />}
+          onClick={p.onBack}
+          onMouseDown={keepFocus}
+          visibleFrom="md"
+        >
+          Workspaces
+        </Button>
+        <Box hiddenFrom="md">
+          <Tool label="Back to workspaces" onClick={p.onBack}>
+            <IconArrowLeft size={18} />
+          </Tool>
+        </Box>
         <Divider orientation="vertical" />
-        <Text size="sm" fw={600} truncate maw={220}>
+        <Text size="sm" fw={600} truncate style={{ minWidth: 48, maxWidth: 220 }}>
           {session.imageFriendlyName}
         </Text>
-        <Badge color={stateColor(session.state)} variant="light" data-testid="session-state">
-          {session.state}
-        </Badge>
+        {/* While the desktop shows, the connection badge says it all; other states need the name. */}
+        {!running && (
+          <Badge color={stateColor(session.state)} variant="light" data-testid="session-state">
+            {session.state}
+          </Badge>
+        )}
         {running && <ConnectionBadge status={p.vnc} now={p.now} onReconnect={p.onReconnect} />}
       </Group>
       <Group gap={2} wrap="nowrap">

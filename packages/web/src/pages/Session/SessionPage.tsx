@@ -39,7 +39,10 @@ export function SessionPage() {
 
   const view = session.data;
   const live = view !== undefined && !endedStates.includes(view.state);
-  const keepalive = useKeepalive(live, { send: () => sessionsApi.keepalive(id) });
+  const keepalive = useKeepalive(live, {
+    // The answer carries the new expiry: show it at once rather than at the next poll.
+    send: () => sessionsApi.keepalive(id).then((fresh) => qc.setQueryData(queryKeys.session(id), fresh)),
+  });
 
   const shouldReconnect = useCallback(async () => {
     const fresh = await sessionsApi.get(id);
