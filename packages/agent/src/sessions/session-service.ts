@@ -66,6 +66,8 @@ function fromRuntime(error: unknown, action: string): AgentError {
  */
 export class SessionService {
   private readonly locks = new KeyedMutex();
+  /** Readiness waits in progress per session: removing the session ends them at once. */
+  private readonly readyWaits = new Map<string, Set<AbortController>>();
 
   constructor(private readonly deps: SessionServiceDeps) {}
 
@@ -178,6 +180,8 @@ export class SessionService {
         this.deps.logger.info({ sessionId, containerId, reason }, 'session container removed');
       }
       this.deps.registry.remove(sessionId);
+      // Nothing is left to become ready: a wait would otherwise probe a gone port until its timeout.
+      for (const wait of this.readyWaits.get(sessionId) ?? []) wait.abort();
       return ids.size > 0;
     });
   }
@@ -217,16 +221,29 @@ export class SessionService {
     if (!record.vncPassword) {
       throw new AgentError('conflict', `session ${sessionId} has no VNC password; it cannot be streamed`);
     }
+    const wait = new AbortController();
+    const forward = () => wait.abort();
+    if (signal?.aborted) wait.abort();
+    signal?.addEventListener('abort', forward, { once: true });
+    const waits = this.readyWaits.get(sessionId) ?? new Set<AbortController>();
+    this.readyWaits.set(sessionId, waits);
+    waits.add(wait);
     try {
       const ready = await this.deps.waitForRfb({
         port: record.hostPort,
         password: record.vncPassword,
         timeoutMs,
-        ...(signal ? { signal } : {}),
+        signal: wait.signal,
       });
       this.log(record).info({ readyMs: ready.elapsedMs, attempts: ready.attempts }, 'session is ready');
       return { readyMs: ready.elapsedMs };
     } catch (error) {
+      if (error instanceof RfbNotReadyError && wait.signal.aborted && !signal?.aborted) {
+        throw new AgentError(
+          'not_found',
+          `session ${sessionId} was removed while waiting for it to be ready`,
+        );
+      }
       if (error instanceof RfbNotReadyError) {
         this.log(record).warn({ err: error.message, attempts: error.attempts }, 'session not ready');
         throw new AgentError('unavailable', error.message, {
@@ -235,6 +252,10 @@ export class SessionService {
         });
       }
       throw error;
+    } finally {
+      signal?.removeEventListener('abort', forward);
+      waits.delete(wait);
+      if (waits.size === 0 && this.readyWaits.get(sessionId) === waits) this.readyWaits.delete(sessionId);
     }
   }
 
