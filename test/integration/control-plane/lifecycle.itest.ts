@@ -11,6 +11,7 @@ import {
   launch,
   rfbBanner,
   SMALL,
+  session,
   sleep,
   type TestAgent,
   type TestUser,
@@ -221,5 +222,30 @@ describe('launch refusals', () => {
     const zone = await launch(alice.api, firefox.id, { zoneId: randomUUID() });
     expect(zone.status).toBe(400);
     expect(zone.body.error.message).toContain('zoneId');
+  });
+});
+
+describe('a session deleted while it starts', () => {
+  it('loses its container at once and leaves nothing waiting on the agent', async () => {
+    const carol = await plane.user('carol');
+    const r = await launch(carol.api, firefox.id);
+    expect(r.status, JSON.stringify(r.body)).toBe(201);
+    // Created and started, not yet answering RFB: the server is waiting on the agent's readiness.
+    await waitState(carol.api, r.body.id, 'starting', 60_000);
+    expect((await carol.api.delete(`/api/sessions/${r.body.id}`)).status).toBe(204);
+    expect(await containersOf(r.body.id)).toEqual([]);
+    expect((await session(carol.api, r.body.id)).state).toBe('deleted');
+    // The readiness wait for the removed container ended with it: the agent stops at once rather
+    // than after the wait's timeout (90 s), which an in-flight request would hold it for.
+    const t0 = Date.now();
+    await agent.stop();
+    expect(Date.now() - t0).toBeLessThan(10_000);
+    expect((await events(carol.api, r.body.id)).map((e) => e.state)).toEqual([
+      'requested',
+      'provisioning',
+      'starting',
+      'deleting',
+      'deleted',
+    ]);
   });
 });
