@@ -1,5 +1,6 @@
 import type { ErrorBody } from '@porthole/contracts';
 import type { FastifyError, FastifyInstance } from 'fastify';
+import { DATABASE_UNAVAILABLE_MESSAGE, isDatabaseUnavailable } from '../db/unavailable.js';
 import { DomainError, RateLimitedError } from '../errors.js';
 
 function body(code: ErrorBody['error']['code'], message: string, details?: unknown): ErrorBody {
@@ -25,6 +26,14 @@ export function installErrorHandler(app: FastifyInstance, spaIndex?: string): vo
               ? 'not_found'
               : 'invalid';
       return reply.status(status).send(body(code, err.message));
+    }
+    if (isDatabaseUnavailable(err)) {
+      // Not the request's fault and not a bug: it works again once the database is back.
+      request.log.warn({ err: err.message }, 'database unavailable');
+      return reply
+        .status(503)
+        .header('retry-after', '5')
+        .send(body('unavailable', DATABASE_UNAVAILABLE_MESSAGE));
     }
     request.log.error({ err }, 'unhandled error');
     return reply.status(500).send(body('internal', 'internal error'));

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import type { ApiKeyService } from '../api-keys/api-key-service.js';
+import { DATABASE_UNAVAILABLE_MESSAGE, isDatabaseUnavailable } from '../db/unavailable.js';
 import { DomainError } from '../errors.js';
 import { parse } from '../http/parse.js';
 import { authenticateKasm, authorizeKasm } from './kasm-auth.js';
@@ -26,6 +27,13 @@ export function registerKasmApi(app: FastifyInstance, api: KasmApi): void {
         }
         const status = 'statusCode' in err && typeof err.statusCode === 'number' ? err.statusCode : 500;
         if (status >= 400 && status < 500) return reply.status(status).send({ error_message: err.message });
+        if (isDatabaseUnavailable(err)) {
+          request.log.warn({ err: err.message }, 'developer API: database unavailable');
+          return reply
+            .status(503)
+            .header('retry-after', '5')
+            .send({ error_message: DATABASE_UNAVAILABLE_MESSAGE });
+        }
         request.log.error({ err }, 'developer API: unhandled error');
         return reply.status(500).send({ error_message: 'internal error' });
       });
