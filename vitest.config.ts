@@ -23,6 +23,9 @@ export default defineConfig({
         resolve: { alias },
         test: {
           name: 'integration',
+          // Real Docker and real databases on a small shared machine: one retry absorbs a slow
+          // start; a test that fails twice still fails the run.
+          retry: 1,
           include: [
             'packages/*/src/**/*.itest.ts',
             'test/integration/**/*.itest.ts',
@@ -36,6 +39,7 @@ export default defineConfig({
         resolve: { alias },
         test: {
           name: 'e2e',
+          retry: 1,
           include: ['test/e2e/**/*.e2e.ts'],
           testTimeout: 180_000,
           hookTimeout: 600_000,
@@ -46,6 +50,7 @@ export default defineConfig({
         resolve: { alias },
         test: {
           name: 'reliability',
+          retry: 1,
           include: ['test/reliability/**/*.rtest.ts'],
           testTimeout: 600_000,
           hookTimeout: 600_000,

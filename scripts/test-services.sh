@@ -42,8 +42,19 @@ ensure_packages() {
 
 docker_ok() { curl -sf --unix-socket /var/run/docker.sock http://localhost/_ping >/dev/null 2>&1; }
 
+ensure_docker_bridge() {
+  # A second dockerd stopped without --bridge=none can delete docker0 under the first one,
+  # after which no container on the default network starts; put the bridge back.
+  if docker_ok && ! ip link show docker0 >/dev/null 2>&1; then
+    log "dockerd: docker0 bridge missing; recreating it"
+    local subnet
+    subnet=$(curl -sf --unix-socket /var/run/docker.sock http://localhost/networks/bridge | sed -n 's/.*"Gateway":"\([0-9.]*\)".*/\1/p')
+    ip link add docker0 type bridge && ip addr add "${subnet:-172.17.0.1}/16" dev docker0 && ip link set docker0 up
+  fi
+}
+
 start_docker() {
-  if docker_ok; then log "dockerd: already running"; return; fi
+  if docker_ok; then log "dockerd: already running"; ensure_docker_bridge; return; fi
   log "dockerd: starting"
   (setsid dockerd >"$STATE/dockerd.log" 2>&1 & echo $! >"$STATE/dockerd.pid")
   for _ in $(seq 1 60); do docker_ok && { log "dockerd: up"; return; }; sleep 0.5; done
