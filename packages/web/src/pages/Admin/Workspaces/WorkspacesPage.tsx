@@ -50,7 +50,7 @@ export function WorkspacesPage() {
                     <Table.Th>Workspace</Table.Th>
                     <Table.Th>Image</Table.Th>
                     <Table.Th>Resources</Table.Th>
-                    <Table.Th>Categories</Table.Th>
+                    <Table.Th visibleFrom="lg">Categories</Table.Th>
                     <Table.Th>Enabled</Table.Th>
                     <Table.Th w={96} />
                   </Table.Tr>
@@ -81,7 +81,7 @@ export function WorkspacesPage() {
                           {formatCores(i.cores)} · {formatMemoryMb(i.memoryMb)}
                         </Text>
                       </Table.Td>
-                      <Table.Td>
+                      <Table.Td visibleFrom="lg">
                         <Group gap={4}>
                           {i.categories.map((c) => (
                             <Badge key={c} color="gray" size="sm">
