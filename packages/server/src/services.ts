@@ -247,7 +247,7 @@ export async function createServices(ctx: ServiceContext): Promise<Services> {
     images: new ImageService(imageRepo),
     workspaces: new WorkspaceService(imageRepo),
     streams,
-    proxy: new EmbeddedProxy({ auth, streams, upgrades, log }),
+    proxy: new EmbeddedProxy({ auth, streams, upgrades, log, trustedProxies: config.trustedProxies }),
     upgrades,
     bus,
     sharing,
