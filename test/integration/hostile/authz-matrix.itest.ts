@@ -1,6 +1,7 @@
 import type { ApiKeyCreated, ImageView } from '@porthole/contracts';
 import { apiKeyPermissions } from '@porthole/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { Api } from '../../reliability/support/api.js';
 import { recordFigure } from '../../reliability/support/figures.js';
 import { ADMIN_PASSWORD, ADMIN_USERNAME } from '../support/server.js';
@@ -487,4 +488,55 @@ describe('authorization matrix over the route table', () => {
     });
     expect(mismatches).toEqual([]);
   }, 300_000);
+});
+
+/**
+ * WebSocket upgrades are not in the route table (one upgrade dispatcher claims them), so their
+ * matrix is written out: the stream (`/session/<id>/websockify`) and the share chat
+ * (`/api/sessions/<id>/chat`). Authorized = anything but a 401/403/404 answer (the fake agent
+ * behind the stream does not speak WebSocket, so an authorized stream upgrade ends in a hang-up).
+ *
+ * | Upgrade | anon | owner | stranger | viewer | admin | any API key (Bearer) |
+ * |---------|------|-------|----------|--------|-------|----------------------|
+ * | stream  | 401  | yes   | 404      | yes    | yes   | 401 (keys cannot stream) |
+ * | chat    | 401  | yes   | 404      | yes    | yes   | 401                  |
+ */
+function upgrade(url: string, headers: Record<string, string>): Promise<number | 'upgraded' | 'hung up'> {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(url, ['binary'], { headers, handshakeTimeout: 10_000 });
+    const done = (r: number | 'upgraded' | 'hung up') => {
+      ws.removeAllListeners();
+      ws.on('error', () => undefined);
+      ws.terminate();
+      resolve(r);
+    };
+    ws.once('upgrade', () => done('upgraded'));
+    ws.once('unexpected-response', (_req, res) => done(res.statusCode ?? 0));
+    ws.once('error', () => done('hung up'));
+  });
+}
+
+describe('WebSocket upgrades', () => {
+  it('refuses the stream and the chat to everyone but the owner, viewers and admins', async () => {
+    const wsBase = stack.url.replace(/^http/, 'ws');
+    const targets = {
+      stream: `${wsBase}/session/${stack.sessionId}/websockify`,
+      chat: `${wsBase}/api/sessions/${stack.sessionId}/chat`,
+    };
+    const mismatches: string[] = [];
+    for (const [name, url] of Object.entries(targets)) {
+      for (const caller of CALLERS) {
+        const expected: 'yes' | number =
+          caller === 'anonymous' || isKey(caller) ? 401 : caller === 'stranger' ? 404 : 'yes';
+        const got = await upgrade(
+          url,
+          isKey(caller) ? credentials(stack, caller, '/api/') : credentials(stack, caller, url),
+        );
+        const ok =
+          expected === 'yes' ? typeof got !== 'number' || ![401, 403, 404].includes(got) : got === expected;
+        if (!ok) mismatches.push(`${name} as ${caller}: expected ${expected}, got ${got}`);
+      }
+    }
+    expect(mismatches).toEqual([]);
+  }, 120_000);
 });

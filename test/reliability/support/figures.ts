@@ -1,4 +1,5 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
 /** Where each scenario leaves its latest figures (docs/reliability.md quotes them). */
@@ -14,7 +15,13 @@ export function recordFigure(scenario: string, figures: Record<string, unknown>)
   } catch {
     // first figure of this run
   }
-  const merged = { ...current, ...figures, recordedAt: new Date().toISOString() };
+  // The machine is shared with other test runs: the load it was under goes with the figures.
+  const merged = {
+    ...current,
+    ...figures,
+    recordedAt: new Date().toISOString(),
+    loadAverage1m: Math.round((loadavg()[0] ?? 0) * 10) / 10,
+  };
   writeFileSync(file, `${JSON.stringify(merged, null, 2)}\n`);
   console.log(`[reliability] ${scenario}: ${JSON.stringify(figures)}`);
 }
