@@ -55,7 +55,23 @@ function toBuffer(data: RawData): Buffer {
   return Buffer.from(data);
 }
 
-/** One connection: resolves with the banner version, rejects with why it did not get one. */
+/** The VNC server answered but turned the connection away (TigerVNC: "Too many security failures"). */
+class RefusedError extends Error {}
+
+/** RFB security type None, which workspace images offer behind websockify's basic auth. */
+const SECURITY_NONE = 1;
+/** After a good banner, how long the rest of the handshake may take before it is left unfinished. */
+const HANDSHAKE_GRACE_MS = 250;
+
+/**
+ * One connection: resolves with the banner version, rejects with why it did not get one.
+ *
+ * After the banner the probe finishes the handshake as a viewer would (version, security None,
+ * result) before it closes. A VNC server counts connections that end before authenticating:
+ * TigerVNC refuses every connection from an address after five of them (websockify's are all
+ * from 127.0.0.1, so that is everyone) and answers with an RFB 3.3 banner and a reason. An
+ * authenticated probe clears that count, and a refusal is not mistaken for readiness.
+ */
 function attempt(
   url: string,
   authorization: string,
@@ -70,10 +86,14 @@ function attempt(
     });
     let received = Buffer.alloc(0);
     let settled = false;
-    const settle = (error: Error | null, version?: string) => {
+    let version: string | null = null;
+    let stage: 'banner' | 'refusal' | 'types' | 'result' = 'banner';
+    let grace: NodeJS.Timeout | undefined;
+    const settle = (error: Error | null) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      clearTimeout(grace);
       signal?.removeEventListener('abort', onAbort);
       ws.terminate();
       if (error) reject(error);
@@ -85,21 +105,85 @@ function attempt(
       timeoutMs,
     );
     signal?.addEventListener('abort', onAbort, { once: true });
+    /** A failure reason (u32 length, text) at `offset`, or null until all of it arrived. */
+    const reasonAt = (offset: number): string | null => {
+      if (received.length < offset + 4) return null;
+      const length = received.readUInt32BE(offset);
+      if (received.length < offset + 4 + length) return null;
+      return received.subarray(offset + 4, offset + 4 + length).toString('latin1');
+    };
+    const refused = (offset: number) => {
+      const reason = reasonAt(offset);
+      if (reason !== null) settle(new RefusedError(`the VNC server refused the connection: ${reason}`));
+    };
+    const step = () => {
+      if (stage === 'banner') {
+        if (received.length < BANNER_LENGTH) return;
+        const banner = received.subarray(0, BANNER_LENGTH).toString('latin1');
+        const match = BANNER.exec(banner);
+        if (!match) {
+          settle(new Error(`unexpected banner ${JSON.stringify(banner)}`));
+          return;
+        }
+        version = `003.00${match[1]}`;
+        received = received.subarray(BANNER_LENGTH);
+        // The banner is the readiness signal; the rest is bounded so it never holds readiness up.
+        grace = setTimeout(() => settle(null), HANDSHAKE_GRACE_MS);
+        if (match[1] === '3') stage = 'refusal';
+        else if (match[1] === '7' || match[1] === '8') {
+          ws.send(Buffer.from(`RFB ${version}\n`, 'latin1'));
+          stage = 'types';
+        } else {
+          settle(null);
+          return;
+        }
+      }
+      if (stage === 'refusal') {
+        // RFB 3.3: the server names the security type; 0 means it refused, and why follows.
+        if (received.length < 4) return;
+        if (received.readUInt32BE(0) === 0) refused(4);
+        else settle(null);
+        return;
+      }
+      if (stage === 'types') {
+        const count = received[0];
+        if (count === undefined) return;
+        if (count === 0) {
+          refused(1);
+          return;
+        }
+        if (received.length < 1 + count) return;
+        const offered = received.subarray(1, 1 + count);
+        received = received.subarray(1 + count);
+        if (!offered.includes(SECURITY_NONE)) {
+          settle(null);
+          return;
+        }
+        ws.send(Buffer.from([SECURITY_NONE]));
+        if (version !== '003.008') {
+          // RFB 3.7 sends no result for None; give the byte a moment on its way before closing.
+          clearTimeout(grace);
+          grace = setTimeout(() => settle(null), 50);
+          return;
+        }
+        stage = 'result';
+      }
+      // RFB 3.8's SecurityResult: once it is here, the server has counted an authenticated client.
+      if (stage === 'result' && received.length >= 4) settle(null);
+    };
     ws.on('message', (data: RawData) => {
       received = Buffer.concat([received, toBuffer(data)]);
-      if (received.length < BANNER_LENGTH) return;
-      const banner = received.subarray(0, BANNER_LENGTH).toString('latin1');
-      const match = BANNER.exec(banner);
-      if (match) settle(null, `003.00${match[1]}`);
-      else settle(new Error(`unexpected banner ${JSON.stringify(banner)}`));
+      step();
     });
     ws.on('unexpected-response', (_request, response) =>
       settle(new HttpStatusError(response.statusCode ?? 0)),
     );
     ws.on('error', (error: Error) => settle(error));
-    ws.on('close', (code: number) =>
-      settle(new Error(`connection closed before the RFB banner (code ${code})`)),
-    );
+    ws.on('close', (code: number) => {
+      // A good banner is ready even if the server hung up during the rest of the handshake.
+      if (version !== null && stage !== 'refusal') settle(null);
+      else settle(new Error(`connection closed before the RFB banner (code ${code})`));
+    });
   });
 }
 
