@@ -1,6 +1,7 @@
 import type { ImageView, SessionEvent } from '@porthole/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  bannerOnly,
   CHECKIN_SECONDS,
   ControlPlane,
   containerOf,
@@ -123,6 +124,34 @@ describe('an agent that dies', () => {
     expect(back.stateReason).toBe('container is running on the agent');
     expect(statesAfter(await events(user.api, sessionId), eventsBefore)).toEqual(['lost', 'running']);
     await sameContainer();
+    expect(await rfbBanner(user.api, sessionId)).toBe('RFB 003.008\n');
+  });
+});
+
+describe('a workspace whose VNC server turns loopback away', () => {
+  it('is not taken for ready by the agent, whose probe waits it out and leaves it streaming', async () => {
+    const c = await containerOf(sessionId);
+    const port = Number(c.NetworkSettings.Ports['6901/tcp']?.[0]?.HostPort);
+    const password = c.Config.Env.find((e) => e.startsWith('VNC_PW='))?.slice('VNC_PW='.length) ?? '';
+    // Connections that leave right after the banner: TigerVNC counts them per address and, past
+    // its threshold, refuses every connection from websockify's 127.0.0.1 (RFB 3.3 + a reason).
+    let refusedAfter = 0;
+    for (let i = 1; i <= 10 && refusedAfter === 0; i += 1)
+      if ((await bannerOnly(port, password)) === 'RFB 003.003\n') refusedAfter = i;
+    expect(refusedAfter).toBeGreaterThan(0);
+    await expect(rfbBanner(user.api, sessionId)).rejects.toThrow(/Too many security failures/);
+
+    // The readiness check the server makes after every start, straight on the agent API.
+    const grant = plane.server.services.grants.issue({ aud: agent.id, sid: sessionId, act: 'control' }, 120);
+    const t0 = Date.now();
+    const res = await fetch(new URL(`/v1/sessions/${sessionId}/ready?timeoutMs=60000`, agent.running?.url), {
+      headers: { authorization: `Bearer ${grant}` },
+    });
+    expect(res.status, await res.text()).toBe(200);
+    const waitedMs = Date.now() - t0;
+    // Not ready while refused (TigerVNC's first block lasts 10 s), and the probe authenticated, so
+    // the owner gets in right after.
+    expect(waitedMs).toBeGreaterThan(3_000);
     expect(await rfbBanner(user.api, sessionId)).toBe('RFB 003.008\n');
   });
 });

@@ -516,3 +516,32 @@ export function rfbBanner(api: Api, sessionId: string, timeoutMs = 15_000): Prom
     ws.on('close', (code) => done(new Error(`${url} closed (${code}) during the RFB handshake`)));
   });
 }
+
+/**
+ * One connection straight to a workspace's websockify (`kasm_user:$VNC_PW`), closed as soon as the
+ * 12-byte banner is in, without authenticating to the VNC server behind it.
+ */
+export function bannerOnly(port: number, password: string, timeoutMs = 10_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`wss://127.0.0.1:${port}/websockify`, ['binary'], {
+      rejectUnauthorized: false,
+      headers: { authorization: `Basic ${Buffer.from(`kasm_user:${password}`).toString('base64')}` },
+    });
+    let received = Buffer.alloc(0);
+    const timer = setTimeout(() => {
+      ws.terminate();
+      reject(new Error(`no banner on port ${port} in ${timeoutMs} ms`));
+    }, timeoutMs);
+    ws.on('message', (data: RawData) => {
+      received = Buffer.concat([received, Buffer.isBuffer(data) ? data : Buffer.from(data as ArrayBuffer)]);
+      if (received.length < 12) return;
+      clearTimeout(timer);
+      ws.terminate();
+      resolve(received.subarray(0, 12).toString('latin1'));
+    });
+    ws.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+  });
+}
