@@ -41,7 +41,21 @@ export function FormModal({
         <Stack gap="md">
           {children}
           {error !== null && error !== undefined && <ErrorAlert error={error} />}
-          <Group justify="flex-end" gap="sm" mt="xs">
+          {/* Sticky: long forms (group settings) keep Save in view while scrolling. */}
+          <Group
+            justify="flex-end"
+            gap="sm"
+            pt="sm"
+            pb="md"
+            mb="calc(var(--mantine-spacing-md) * -1)"
+            style={{
+              position: 'sticky',
+              bottom: 0,
+              zIndex: 2,
+              background: 'var(--mantine-color-body)',
+              borderTop: '1px solid var(--mantine-color-default-border)',
+            }}
+          >
             <Button variant="default" onClick={onClose} disabled={submitting}>
               Cancel
             </Button>
