@@ -90,6 +90,8 @@ async function startLocalAgent(
     },
     logger.child({ component: 'agent' }),
   );
+  // A saved identity skips registration, so tell the server this start's port.
+  await server.services.agents.setUrl(agent.agentId, agent.url);
   const gateway = agent.gateway;
   // Same process: the proxy hands sockets to the gateway, no second hop over loopback.
   server.services.proxy.setLocalGateway({

@@ -119,6 +119,7 @@ export class AgentRepo {
       draining: boolean;
       cores_override: number | null;
       memory_mb_override: number | null;
+      url: string;
     }>,
   ): Promise<boolean> {
     if (Object.keys(patch).length === 0) return (await this.find(id)) !== undefined;

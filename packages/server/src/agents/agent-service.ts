@@ -165,6 +165,14 @@ export class AgentService {
     await this.deps.agents.delete(id);
   }
 
+  /**
+   * Where the server reaches an agent. `porthole up` calls this at every start because its
+   * in-process agent listens on a fresh loopback port each time.
+   */
+  async setUrl(agentId: string, url: string): Promise<void> {
+    if (!(await this.deps.agents.update(agentId, { url }))) throw new NotFoundError(`no agent ${agentId}`);
+  }
+
   registrationToken() {
     return this.deps.tokens.current();
   }
