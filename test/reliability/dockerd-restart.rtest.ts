@@ -21,7 +21,7 @@ import { AgentProcess, Plane, ServerProcess, type TestUser, waitState } from './
  * reachable through the server's proxy, and a new launch works.
  */
 const SESSIONS = 2;
-const DOWN_MS = 8_000;
+const DOWN_MS = 6_000;
 
 let db: TestDatabase;
 let dockerd: OwnDockerd;
