@@ -55,6 +55,11 @@ export type LogLine = Record<string, unknown> & { msg?: string };
 
 const MAX_KEPT_CHARS = 4 * 1024 * 1024;
 const live = new Set<Child>();
+// A worker that exits without its afterAll (a crash, a timeout) must not leave servers, agents or
+// daemons running: kill whatever is left, synchronously, on the way out.
+process.once('exit', () => {
+  for (const c of live) c.killNow();
+});
 
 /**
  * A long-running child process (`porthole server`, `porthole agent`, dockerd…) whose output is
@@ -133,6 +138,11 @@ export class Child {
   /** The last part of the output, for error messages. */
   tail(chars = 3000): string {
     return `stderr: ${this.stderr.slice(-chars)} stdout: ${this.stdout.slice(-chars)}`;
+  }
+
+  /** SIGKILL without waiting (process exit). */
+  killNow(): void {
+    if (!this.done) this.proc.kill('SIGKILL');
   }
 
   async kill(signal: NodeJS.Signals = 'SIGTERM', graceMs = 20_000): Promise<void> {

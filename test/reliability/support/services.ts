@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
-import { chown, mkdir, rm } from 'node:fs/promises';
+import { chown, mkdir, readFile, rm } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import Docker from 'dockerode';
 import { sleep, until } from './api.js';
@@ -29,6 +29,58 @@ async function asPostgres(command: string, args: string[], timeoutMs = 60_000): 
   return stdout;
 }
 
+function alive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function pidIn(file: string): Promise<number> {
+  try {
+    return Number.parseInt((await readFile(file, 'utf8')).split('\n')[0] ?? '', 10);
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Removes what an earlier run killed before its cleanup left behind: clusters whose postmaster is
+ * gone, daemons whose dockerd is gone (their mounts, bridge and directories). Live ones (another
+ * run of this suite) are left alone.
+ */
+export async function sweepLeftovers(): Promise<void> {
+  const entries = existsSync(ROOT) ? readdirSync(ROOT) : [];
+  for (const name of entries) {
+    if (name.startsWith('rel-pg-')) {
+      if (!alive(await pidIn(`${ROOT}/${name}/data/postmaster.pid`)))
+        await rm(`${ROOT}/${name}`, { recursive: true, force: true });
+    } else if (name.startsWith('rel-dockerd-')) {
+      const tag = name.slice('rel-dockerd-'.length);
+      if (alive(await pidIn(`/run/porthole-test-${tag}.pid`))) continue;
+      await unmountUnder(`${ROOT}/${name}`);
+      await unmountUnder(`/run/porthole-test-${tag}`);
+      await run('ip', ['link', 'del', `ph-rt${tag}`]).catch(() => undefined);
+      await rm(`${ROOT}/${name}`, { recursive: true, force: true });
+      await rm(`/run/porthole-test-${tag}`, { recursive: true, force: true });
+      await rm(`/run/porthole-test-${tag}.sock`, { force: true });
+    }
+  }
+}
+
+/** Lazily unmounts everything mounted below `dir`, deepest first. */
+async function unmountUnder(dir: string): Promise<void> {
+  const mounts = (await readFile('/proc/mounts', 'utf8'))
+    .split('\n')
+    .map((line) => line.split(' ')[1] ?? '')
+    .filter((m) => m === dir || m.startsWith(`${dir}/`))
+    .sort((a, b) => b.length - a.length);
+  for (const m of mounts) await run('umount', ['-l', m]).catch(() => undefined);
+}
+
 /** A PostgreSQL cluster of the scenario's own (initdb + pg_ctl as the postgres user). */
 export class OwnPostgres {
   private constructor(
@@ -45,6 +97,7 @@ export class OwnPostgres {
   }
 
   static async start(): Promise<OwnPostgres> {
+    await sweepLeftovers();
     const dir = `${ROOT}/rel-pg-${randomBytes(4).toString('hex')}`;
     await mkdir(dir, { recursive: true });
     const { stdout } = await run('id', ['-u', 'postgres']);
@@ -159,6 +212,7 @@ export class OwnDockerd {
   }
 
   static async start(): Promise<OwnDockerd> {
+    await sweepLeftovers();
     const tag = randomBytes(3).toString('hex');
     const { stdout } = await run('ip', ['-4', 'route']);
     const used = new Set([...stdout.matchAll(/^10\.213\.(\d+)\./gm)].map((m) => Number(m[1])));
@@ -247,14 +301,9 @@ export class OwnDockerd {
     await this.child?.kill('SIGTERM', 30_000);
     await sleep(500);
     await run('ip', ['link', 'del', this.bridge]).catch(() => undefined);
-    // Overlay mounts a crashed daemon left behind would keep the directory busy.
-    const { stdout } = await run('sh', ['-c', `grep -o ' ${this.dataRoot}[^ ]*' /proc/mounts || true`]);
-    for (const m of stdout
-      .split('\n')
-      .map((l) => l.trim())
-      .filter(Boolean)
-      .reverse())
-      await run('umount', ['-l', m]).catch(() => undefined);
+    // Overlay mounts a crashed daemon left behind would keep the directories busy.
+    await unmountUnder(this.dataRoot);
+    await unmountUnder(this.execRoot);
     await rm(this.dataRoot, { recursive: true, force: true });
     await rm(this.execRoot, { recursive: true, force: true });
     await rm(this.socket, { force: true });
