@@ -70,6 +70,7 @@ export function get(
   return http(`${path.origin}${target}`, {
     headers: { ...headers, ...(cookie !== undefined ? { cookie: `${SESSION_COOKIE}=${cookie}` } : {}) },
     ...(path.ca ? { ca: path.ca } : {}),
+    timeoutMs: 30_000,
   });
 }
 

@@ -33,6 +33,8 @@ export class UpgradeRefused extends Error {
  * byte counts across message boundaries, and writes the client messages the tests need.
  */
 export class RfbClient {
+  /** Every client not yet closed, so a failed test cannot leave a stream open for the next. */
+  private static readonly live = new Set<RfbClient>();
   private buffered: Buffer[] = [];
   private length = 0;
   private waiter: (() => void) | undefined;
@@ -56,8 +58,15 @@ export class RfbClient {
     });
     ws.on('close', (code) => {
       this.closedWith = { code };
+      RfbClient.live.delete(this);
       this.waiter?.();
     });
+    RfbClient.live.add(this);
+  }
+
+  /** Closes every client still open (afterEach). */
+  static async closeAll(): Promise<void> {
+    await Promise.all([...RfbClient.live].map((c) => c.close()));
   }
 
   /** Opens the socket; rejects with UpgradeRefused when the proxy answers anything but 101. */
@@ -92,7 +101,7 @@ export class RfbClient {
   }
 
   /** Exactly `n` bytes, waiting for them; rejects on close or after `timeoutMs`. */
-  async read(n: number, timeoutMs = 15_000): Promise<Buffer> {
+  async read(n: number, timeoutMs = 30_000): Promise<Buffer> {
     const deadline = Date.now() + timeoutMs;
     while (this.length < n) {
       if (this.closedWith)

@@ -1,9 +1,9 @@
 import type { SessionView } from '@porthole/contracts';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DesktopProbe } from './desktop.js';
 import { startNginx, type TestNginx } from './nginx.js';
 import { get, openStream, PATH_NAMES, type PathName, type StreamPath, streamPaths } from './paths.js';
-import type { RfbClient } from './rfb.js';
+import { RfbClient } from './rfb.js';
 import {
   containerOf,
   drained,
@@ -41,6 +41,8 @@ beforeAll(async () => {
     throw err;
   }
 });
+// A test that failed midway must not leave a stream open for the next one to trip over.
+afterEach(() => RfbClient.closeAll());
 afterAll(async () => {
   desktop?.close();
   await nginx?.stop();

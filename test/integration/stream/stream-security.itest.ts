@@ -1,7 +1,7 @@
 import { request as httpsRequest } from 'node:https';
 import type { SessionView } from '@porthole/contracts';
 import Docker from 'dockerode';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { GrantSigner } from '../../../packages/server/src/agents/grant-signer.js';
 import { query } from '../support/database.js';
 import { http } from '../support/http.js';
@@ -15,7 +15,7 @@ import {
   type StreamPath,
   streamPaths,
 } from './paths.js';
-import { UpgradeRefused } from './rfb.js';
+import { RfbClient, UpgradeRefused } from './rfb.js';
 import { containerOf, drained, firefoxImagePresent, type StreamStack, startStreamStack } from './stack.js';
 
 /**
@@ -58,6 +58,8 @@ beforeAll(async () => {
     throw err;
   }
 });
+// A test that failed midway must not leave a stream open for the next one to trip over.
+afterEach(() => RfbClient.closeAll());
 afterAll(async () => {
   await nginx?.stop();
   await stack?.stop();
