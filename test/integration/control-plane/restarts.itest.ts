@@ -95,19 +95,21 @@ describe('a server restart', () => {
 describe('an agent that dies', () => {
   it('is offline with its session lost within three check-ins, gets no new session, and both return', async () => {
     const eventsBefore = (await events(user.api, sessionId)).length;
-    const killedAt = Date.now();
     await agent.stop();
+    const lastCheckin = Date.parse((await agent.view()).lastCheckinAt ?? '');
 
     await until(
       'the agent to be offline',
       async () => (await agent.view()).status === 'offline',
-      10_000,
+      15_000,
       100,
     );
-    const lost = await waitState(user.api, sessionId, 'lost', 10_000);
-    const tookMs = Date.now() - killedAt;
-    // Three missed check-ins, plus up to one health-loop period and one poll.
-    expect(tookMs).toBeLessThan((3 * CHECKIN_SECONDS + 2) * 1000);
+    const lost = await waitState(user.api, sessionId, 'lost', 15_000);
+    const lostAt = Date.parse(lost.updatedAt);
+    // Three missed check-ins after the last one, plus the health loop's period (1 s) and slack
+    // for this shared machine.
+    expect(lostAt - lastCheckin).toBeGreaterThanOrEqual(3 * CHECKIN_SECONDS * 1000);
+    expect(lostAt - lastCheckin).toBeLessThan((3 * CHECKIN_SECONDS + 3) * 1000);
     expect(lost.stateReason).toBe('agent offline');
 
     // No new session goes to an offline agent.
