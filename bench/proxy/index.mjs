@@ -98,7 +98,8 @@ function role(name, args = []) {
 }
 
 const cleanup = () => {
-  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+  // SIGTERM: an nginx master stops its workers itself (after SIGKILL they would live on).
+  for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
   rmSync(dir, { recursive: true, force: true });
 };
 process.on('exit', cleanup);

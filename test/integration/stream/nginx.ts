@@ -1,4 +1,5 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createConnection, createServer } from 'node:net';
 import { join } from 'node:path';
@@ -28,6 +29,18 @@ export async function freePort(): Promise<number> {
   await new Promise<void>((resolve) => server.close(() => resolve()));
   if (typeof address !== 'object' || !address) throw new Error('no port');
   return address.port;
+}
+
+function workerPids(masterPid: number): number[] {
+  try {
+    return readFileSync(`/proc/${masterPid}/task/${masterPid}/children`, 'utf8')
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .map(Number);
+  } catch {
+    return [];
+  }
 }
 
 async function listening(port: number): Promise<boolean> {
@@ -114,10 +127,23 @@ export async function startNginx(serverUrl: string): Promise<TestNginx> {
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) {
+      const workers = child.pid === undefined ? [] : workerPids(child.pid);
       child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      let killed = false;
+      const timer = setTimeout(() => {
+        killed = child.kill('SIGKILL');
+      }, 5000);
       await exited;
       clearTimeout(timer);
+      // A master killed outright leaves its workers behind (after SIGTERM it stops them itself).
+      if (killed)
+        for (const pid of workers) {
+          try {
+            process.kill(pid, 'SIGKILL');
+          } catch {
+            // already gone
+          }
+        }
     }
     await temps.cleanup();
   };
