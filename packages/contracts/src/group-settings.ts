@@ -102,7 +102,7 @@ function schemaFor(spec: SettingSpec): z.ZodType {
   return z.enum(spec.values as [string, ...string[]]);
 }
 
-/** A group's settings: any subset of the catalogue; unknown names are rejected. */
+/** A group's settings: a subset of the catalogue; unknown names are rejected. */
 export const groupSettingsSchema = z
   .object(
     Object.fromEntries(
