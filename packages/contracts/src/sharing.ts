@@ -16,6 +16,18 @@ export type ParticipantView = z.infer<typeof participantViewSchema>;
 export const joinedSessionSchema = z.object({ session: sessionViewSchema, role: sessionRoleSchema });
 export type JoinedSession = z.infer<typeof joinedSessionSchema>;
 
+/**
+ * What the session page needs to show a session to whoever opens it: the session, the caller's
+ * role in it, and whether the caller may turn sharing on (the owner's effective `allow_sharing`,
+ * which the browser cannot compute itself).
+ */
+export const sessionAccessSchema = z.object({
+  session: sessionViewSchema,
+  role: sessionRoleSchema,
+  mayShare: z.boolean(),
+});
+export type SessionAccess = z.infer<typeof sessionAccessSchema>;
+
 export const CHAT_MAX_LENGTH = 2000;
 
 export const chatMessageSchema = z.object({

@@ -332,7 +332,9 @@ const RULES: Rule[] = [
   },
   {
     family: 'participants',
-    match: (m, u) => m === 'GET' && u === '/api/sessions/:id/participants',
+    // The session page's read (/access) answers whoever the participants list does.
+    match: (m, u) =>
+      m === 'GET' && (u === '/api/sessions/:id/participants' || u === '/api/sessions/:id/access'),
     expect: sessionOwner('ok', 'ok'),
   },
   {

@@ -384,6 +384,41 @@ describe('sharing: authorization and limits (two replicas, real Redis)', () => {
     expect(history[499]?.text).toBe('n519');
   });
 
+  it('the session page read (/access) gives owner, joiner and admin their role and who may share', async () => {
+    type Access = { session: { id: string }; role: string; mayShare: boolean };
+    const owner = await people.user('owner-ac', [sharers]);
+    const plain = await people.user('owner-ac-plain');
+    const joiner = await people.user('joiner-ac');
+    const stranger = await people.user('stranger-ac');
+    const sessionId = await insertRunningSession(db.url, owner.userId);
+    const plainSession = await insertRunningSession(db.url, plain.userId);
+    const access = (base: string, who: Person | null, id = sessionId) =>
+      call(base, who, 'GET', `/api/sessions/${id}/access`);
+
+    const own = expectStatus(await access(A, owner), 200, 'owner access').json<Access>();
+    expect(own).toMatchObject({ session: { id: sessionId }, role: 'owner', mayShare: true });
+    // The owner's groups do not allow sharing: the page must not offer it.
+    expect((await access(B, plain, plainSession)).json<Access>()).toMatchObject({
+      role: 'owner',
+      mayShare: false,
+    });
+    // Not shared yet, or shared but not joined: the session looks absent, on both replicas.
+    expect((await access(A, joiner)).status).toBe(404);
+    const { shareId } = await share(A, owner, sessionId);
+    expect((await access(B, joiner)).status).toBe(404);
+    expectStatus(await join(B, joiner, shareId), 200, 'join');
+    expect((await access(A, joiner)).json<Access>()).toMatchObject({ role: 'viewer', mayShare: false });
+    expect((await access(B, stranger)).status).toBe(404);
+    expect((await access(A, null)).status).toBe(401);
+    // An admin watches as viewer but may manage the share (enable accepts admins).
+    expect((await access(B, people.admin)).json<Access>()).toMatchObject({ role: 'viewer', mayShare: true });
+
+    // Revoked: the joiner loses the page at once; the owner keeps it.
+    expect((await call(A, owner, 'DELETE', `/api/sessions/${sessionId}/share`)).status).toBe(204);
+    expect((await access(B, joiner)).status).toBe(404);
+    expect((await access(B, owner)).json<Access>().role).toBe('owner');
+  });
+
   // Last: it stops this file's Redis for a while.
   it('a revoke made while Redis is down still disconnects the joiner once Redis is back', async () => {
     const owner = await people.user('owner-outage', [sharers]);

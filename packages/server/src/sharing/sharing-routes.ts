@@ -21,6 +21,12 @@ export function sharingRoutes(app: FastifyInstance, sharing: SharingService): vo
     await sharing.disable(requireUser(request), parse(idParamsSchema, request.params, 'params').id);
     return reply.status(204).send();
   });
+  // The session page's one read: owner, participants and admins (GET /api/sessions/:id stays the
+  // owner's, as the developer API and the launcher rely on its 404 for everyone else).
+  app.get('/api/sessions/:id/access', async (request) => {
+    const caller = requireUser(request);
+    return sharing.access(caller, parse(idParamsSchema, request.params, 'params').id);
+  });
   app.post('/api/shares/:shareId/join', async (request) => {
     const caller = requireUser(request);
     return sharing.join(caller, parse(shareParams, request.params, 'params').shareId);

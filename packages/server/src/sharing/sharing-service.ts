@@ -3,6 +3,7 @@ import type {
   EffectiveSettings,
   JoinedSession,
   ParticipantView,
+  SessionAccess,
   SessionRole,
   ShareView,
 } from '@porthole/contracts';
@@ -104,6 +105,29 @@ export class SharingService {
     if (!(await this.deps.repo.removeParticipant(sessionId, userId)))
       throw new NotFoundError(`user ${userId} is not in this session`);
     await this.kick(sessionId, { type: 'kick', userId, reason: 'removed by the owner' });
+  }
+
+  /**
+   * The session as its page shows it, to the owner, a participant or an admin. Unlike roleOf, the
+   * owner (and an admin) still sees an ended session (its page says why it ended); a participant
+   * does not, as their access ended with it.
+   */
+  async access(caller: Caller, sessionId: string): Promise<SessionAccess> {
+    const s = await this.deps.sessions.find(sessionId);
+    if (!s) throw new NotFoundError(`no session ${sessionId}`);
+    let role: SessionRole | null = caller.isAdmin ? 'viewer' : null;
+    if (s.user_id === caller.userId) role = 'owner';
+    else if (!s.ended_at) role = (await this.deps.repo.participantRole(sessionId, caller.userId)) ?? role;
+    if (!role) throw new NotFoundError(`no session ${sessionId}`);
+    // The same rule as enable: the owner (or an admin) of a live, non-staged session whose owner's
+    // groups allow sharing.
+    const manages = role === 'owner' || caller.isAdmin;
+    const mayShare =
+      manages &&
+      !s.ended_at &&
+      s.user_id !== null &&
+      (await this.deps.settings.forUser(s.user_id)).allow_sharing;
+    return { session: await this.deps.sessionService.view(sessionId), role, mayShare };
   }
 
   /** Owner, participant (while the share is on), admin as viewer, or null. */
