@@ -5,6 +5,7 @@ import { defineConfig } from 'vitest/config';
 const pkg = (name: string) => fileURLToPath(new URL(`./packages/${name}/src/index.ts`, import.meta.url));
 const alias = {
   '@porthole/contracts': pkg('contracts'),
+  '@porthole/stream': pkg('stream'),
   '@porthole/server': pkg('server'),
   '@porthole/agent': pkg('agent'),
   '@porthole/cli': pkg('cli'),

@@ -3,18 +3,11 @@ import type { Duplex } from 'node:stream';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { type GrantPayload, parseSessionPath } from '@porthole/contracts';
-import { createProxyServer } from 'http-proxy-3';
+import { createGuardedProxy, GRANT_HEADER, type StreamGuard, type StreamLimits } from '@porthole/stream';
+import type { ProxyServer } from 'http-proxy-3';
 import { createWebSocketStream, WebSocket, WebSocketServer } from 'ws';
 import type { GrantVerifier } from '../auth/grant-verifier.js';
 import { createRfbClientFilter, type RfbFilterStats } from './rfb-filter.js';
-import {
-  answer,
-  DEFAULT_STREAM_LIMITS,
-  hideUpstreamHeaders,
-  StreamGuard,
-  type StreamLimits,
-  UpstreamTimeout,
-} from './stream-guard.js';
 
 export interface StreamTarget {
   hostPort: number;
@@ -51,8 +44,6 @@ export interface GatewayStats {
   refused: number;
 }
 
-export const GRANT_HEADER = 'x-porthole-grant';
-
 /** Client→server WebSocket messages larger than this close a viewer's relay (noVNC's are tiny). */
 const VIEWER_MAX_PAYLOAD = 16 * 1024 * 1024;
 
@@ -76,7 +67,7 @@ function refuse(socket: Duplex, status: number, message: string): void {
 export class SessionGateway {
   private readonly limits: StreamLimits;
   private readonly guard: StreamGuard;
-  private readonly proxy;
+  private readonly proxy: ProxyServer;
   private readonly wss = new WebSocketServer({
     noServer: true,
     perMessageDeflate: false,
@@ -87,28 +78,10 @@ export class SessionGateway {
   private readonly counts = { viewerStreams: 0, droppedMessages: 0, droppedInputMessages: 0, refused: 0 };
 
   constructor(private readonly deps: GatewayDeps) {
-    this.limits = { ...DEFAULT_STREAM_LIMITS, ...deps.limits };
-    this.guard = new StreamGuard(this.limits);
-    this.proxy = createProxyServer({
-      secure: false,
-      ws: true,
-      proxyTimeout: 60_000,
-      connectTimeout: this.limits.connectTimeoutMs,
-    });
-    this.guard.attach(this.proxy);
-    this.proxy.on('proxyRes', (proxyRes) => hideUpstreamHeaders(proxyRes.headers));
-    this.proxy.on('error', (err, _req, res) => {
-      deps.log.warn({ err: err.message }, 'gateway upstream error');
-      if ('writeHead' in res) {
-        if (!res.headersSent) {
-          res.writeHead(502, { 'content-type': 'application/json' });
-          res.end(JSON.stringify({ error: { code: 'unavailable', message: 'session is not reachable' } }));
-        } else res.destroy();
-      } else if (this.guard.isUpgraded(res)) res.destroy();
-      else if (err instanceof UpstreamTimeout)
-        answer(res, 504, 'unavailable', 'the session did not answer in time');
-      else answer(res, 502, 'unavailable', 'session is not reachable');
-    });
+    const relay = createGuardedProxy({ limits: deps.limits, log: deps.log, upstream: 'session' });
+    this.proxy = relay.proxy;
+    this.guard = relay.guard;
+    this.limits = relay.limits;
   }
 
   /** Authorises with the grant header the proxy added, then relays. */

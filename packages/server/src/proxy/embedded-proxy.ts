@@ -2,24 +2,15 @@ import { Agent as HttpAgent, type IncomingMessage, type ServerResponse } from 'n
 import { Agent as HttpsAgent } from 'node:https';
 import type { Duplex } from 'node:stream';
 import { type GrantPayload, parseSessionPath } from '@porthole/contracts';
+import { createGuardedProxy, GRANT_HEADER, type StreamGuard, type StreamLimits } from '@porthole/stream';
 import type { FastifyInstance } from 'fastify';
-import { createProxyServer } from 'http-proxy-3';
+import type { ProxyServer } from 'http-proxy-3';
 import type { AuthService, Caller } from '../auth/auth-service.js';
 import { SESSION_COOKIE } from '../auth/caller-hook.js';
 import { DomainError, NotFoundError } from '../errors.js';
 import type { UpgradeRouter } from '../http/upgrade-router.js';
 import { type AddressMatcher, addressMatcher } from './address-matcher.js';
 import type { StreamAuthService } from './stream-auth.js';
-import {
-  answer,
-  DEFAULT_STREAM_LIMITS,
-  hideUpstreamHeaders,
-  StreamGuard,
-  type StreamLimits,
-  UpstreamTimeout,
-} from './stream-guard.js';
-
-export const GRANT_HEADER = 'x-porthole-grant';
 
 /** An agent living in this process (`porthole up`): the proxy hands it sockets directly. */
 export interface LocalGateway {
@@ -61,40 +52,24 @@ const FORWARDED = ['x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto', '
  */
 export class EmbeddedProxy {
   private local: LocalGateway | undefined;
-  private readonly limits: StreamLimits;
   private readonly guard: StreamGuard;
   private readonly trusted: AddressMatcher;
   private readonly agents = {
     http: new HttpAgent({ keepAlive: true, maxSockets: 64 }),
     https: new HttpsAgent({ keepAlive: true, maxSockets: 64 }),
   };
-  private readonly proxy;
+  private readonly proxy: ProxyServer;
 
   constructor(private readonly deps: EmbeddedProxyDeps) {
-    this.limits = { ...DEFAULT_STREAM_LIMITS, ...deps.limits };
-    this.guard = new StreamGuard(this.limits);
     this.trusted = addressMatcher(deps.trustedProxies ?? []);
-    this.proxy = createProxyServer({
-      ws: true,
-      xfwd: true,
-      proxyTimeout: 60_000,
-      connectTimeout: this.limits.connectTimeoutMs,
-      secure: false,
+    const relay = createGuardedProxy({
+      limits: deps.limits,
+      log: deps.log,
+      upstream: 'agent',
+      options: { xfwd: true },
     });
-    this.guard.attach(this.proxy);
-    this.proxy.on('proxyRes', (proxyRes) => hideUpstreamHeaders(proxyRes.headers));
-    this.proxy.on('error', (err, _req, res) => {
-      deps.log.warn({ err: err.message }, 'proxy upstream error');
-      if ('writeHead' in res) {
-        if (!res.headersSent) {
-          res.writeHead(502, { 'content-type': 'application/json' });
-          res.end(JSON.stringify({ error: { code: 'unavailable', message: 'agent is not reachable' } }));
-        } else res.destroy();
-      } else if (this.guard.isUpgraded(res)) res.destroy();
-      else if (err instanceof UpstreamTimeout)
-        answer(res, 504, 'unavailable', 'the agent did not answer in time');
-      else answer(res, 502, 'unavailable', 'agent is not reachable');
-    });
+    this.proxy = relay.proxy;
+    this.guard = relay.guard;
   }
 
   setLocalGateway(gateway: LocalGateway | undefined): void {

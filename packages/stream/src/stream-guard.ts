@@ -3,7 +3,7 @@ import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { ProxyServer } from 'http-proxy-3';
 
-/** Time limits of a relayed stream (the same shape as the agent gateway's). */
+/** Time limits of a relayed stream (the embedded proxy → agent hop and the gateway → container hop). */
 export interface StreamLimits {
   /** TCP connect to the upstream. */
   connectTimeoutMs: number;

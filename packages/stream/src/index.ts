@@ -1,0 +1,14 @@
+// The relay machinery shared by the server's embedded proxy and the agent's gateway: both carry
+// the same long-lived streams and must time out, close and meter them the same way.
+export { createGuardedProxy, type GuardedProxy, type GuardedProxyOptions } from './guarded-proxy.js';
+export {
+  answer,
+  DEFAULT_STREAM_LIMITS,
+  hideUpstreamHeaders,
+  StreamGuard,
+  type StreamLimits,
+  UpstreamTimeout,
+} from './stream-guard.js';
+
+/** The header carrying the server's signed stream grant from a proxy to an agent. */
+export const GRANT_HEADER = 'x-porthole-grant';
