@@ -78,6 +78,12 @@ export async function startAgent(
       `no saved identity in ${store.path} and no registration token: pass --token or PORTHOLE_AGENT_TOKEN`,
     );
   }
+  const gateway = new SessionGateway({
+    verifier: () => verifier,
+    targets: registry,
+    onActivity: (sessionId) => registry.markActivity(sessionId),
+    log: logger.child({ component: 'gateway' }),
+  });
   const app = createAgentApi({
     logger: logger.child({ component: 'api' }),
     verifier: () => verifier,
@@ -86,13 +92,8 @@ export async function startAgent(
       return service;
     },
     health: () => ({ agentId: identity?.agentId ?? null, version: AGENT_VERSION }),
+    streams: gateway,
     ...(config.tls ? { tls: config.tls } : {}),
-  });
-  const gateway = new SessionGateway({
-    verifier: () => verifier,
-    targets: registry,
-    onActivity: (sessionId) => registry.markActivity(sessionId),
-    log: logger.child({ component: 'gateway' }),
   });
   // `/session/<id>/…` is the stream: the gateway checks the proxy's grant itself.
   app.server.on('upgrade', (req, socket, head) => gateway.handleUpgrade(req, socket, head));

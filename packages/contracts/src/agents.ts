@@ -143,6 +143,8 @@ export const grantPayloadSchema = z.object({
   sid: z.string(),
   act: grantActionSchema,
   role: sessionRoleSchema.optional(),
+  /** The user a stream grant is for, so the agent can cut that user's streams later (kick, revoke). */
+  sub: z.string().optional(),
   /** Expiry, seconds since the epoch. */
   exp: z.number().int(),
 });
@@ -188,3 +190,19 @@ export const agentExecSchema = z
   })
   .strict();
 export type AgentExec = z.infer<typeof agentExecSchema>;
+
+/**
+ * Closes open streams of a session: one user's (a kick) or everyone's but the owner's (sharing
+ * turned off). `POST /v1/sessions/:id/disconnect` with a `control` grant.
+ */
+export const agentDisconnectSchema = z.union([
+  z.object({ userId: z.string().min(1).max(64) }).strict(),
+  z.object({ allExceptOwner: z.literal(true) }).strict(),
+]);
+export type AgentDisconnect = z.infer<typeof agentDisconnectSchema>;
+
+export const agentDisconnectResultSchema = z.object({ closed: z.number().int().nonnegative() });
+export type AgentDisconnectResult = z.infer<typeof agentDisconnectResultSchema>;
+
+/** WebSocket close code of a stream the owner took away (kick, revoke), as chat sockets use it. */
+export const STREAM_REMOVED_CLOSE_CODE = 4001;

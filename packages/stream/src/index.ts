@@ -9,6 +9,7 @@ export {
   type StreamLimits,
   UpstreamTimeout,
 } from './stream-guard.js';
+export { closeFrame, FrameBoundary } from './ws-frames.js';
 
 /** The header carrying the server's signed stream grant from a proxy to an agent. */
 export const GRANT_HEADER = 'x-porthole-grant';

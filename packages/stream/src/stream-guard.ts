@@ -2,6 +2,7 @@ import type { ClientRequest, IncomingHttpHeaders, IncomingMessage } from 'node:h
 import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { ProxyServer } from 'http-proxy-3';
+import { closeFrame, FrameBoundary } from './ws-frames.js';
 
 /** Time limits of a relayed stream (the embedded proxy → agent hop and the gateway → container hop). */
 export interface StreamLimits {
@@ -44,6 +45,9 @@ interface Tracked {
   lastRead: number;
   lastTotal: number;
   quietSince: number;
+  /** Follows the upstream's frames, for streams that may be cut with a close code (see `cut`). */
+  frames: FrameBoundary | undefined;
+  cuttable: boolean;
 }
 
 function counters(socket: Duplex): { read: number; total: number } | null {
@@ -98,8 +102,12 @@ export class StreamGuard {
     return this.upgraded.has(socket);
   }
 
-  /** Tracks a browser-side socket from now until it closes. */
-  track(socket: Duplex, onActivity?: () => void): void {
+  /**
+   * Tracks a browser-side socket from now until it closes. `cuttable`: the stream may be ended
+   * with a WebSocket close code (`cut`), so the upstream's frame boundaries are followed, a small
+   * cost per chunk that streams nobody will cut (the owner's) do not pay.
+   */
+  track(socket: Duplex, onActivity?: () => void, options: { cuttable?: boolean } = {}): void {
     const c = counters(socket);
     this.streams.set(socket, {
       peer: undefined,
@@ -107,6 +115,8 @@ export class StreamGuard {
       lastRead: c?.read ?? 0,
       lastTotal: c?.total ?? 0,
       quietSince: Date.now(),
+      frames: undefined,
+      cuttable: options.cuttable ?? false,
     });
     socket.once('close', () => {
       // A short stream may open and close between two samples: its bytes count all the same.
@@ -123,6 +133,15 @@ export class StreamGuard {
     this.upgraded.add(socket);
     const tracked = this.streams.get(socket);
     if (tracked) tracked.peer = peer;
+    if (tracked?.cuttable) {
+      // Next tick: http-proxy-3 pipes the sockets right after this 'upgrade' listener and starts
+      // the flow a tick later, so this listener sees every byte the browser gets, from the first.
+      process.nextTick(() => {
+        const frames = new FrameBoundary();
+        tracked.frames = frames;
+        peer.on('data', (chunk: Buffer) => frames.push(chunk));
+      });
+    }
     const follow = (other: Duplex) => () => {
       if (other.destroyed) return;
       other.end();
@@ -135,6 +154,30 @@ export class StreamGuard {
       for (const s of [socket, peer])
         if (s instanceof Socket && !s.destroyed) s.setKeepAlive(true, this.limits.keepAliveMs);
     });
+  }
+
+  /**
+   * Ends an upgraded stream for good: the upstream is dropped and, when the browser side stands
+   * between two frames, gets a close frame with `code` first (so the page can tell a removal from
+   * a network drop); otherwise it is destroyed (the browser sees 1006). Returns whether it was
+   * tracked.
+   */
+  cut(socket: Duplex, code: number, reason: string): boolean {
+    const tracked = this.streams.get(socket);
+    if (!tracked) return false;
+    const peer = tracked.peer;
+    if (peer) {
+      socket.unpipe(peer);
+      peer.unpipe(socket);
+      peer.destroy();
+      // Whatever the browser still sends (its close reply) is read and dropped, not left queued.
+      socket.resume();
+    }
+    if (peer && tracked.frames?.atBoundary && socket.writable) {
+      socket.end(closeFrame(code, reason));
+      setTimeout(() => socket.destroy(), this.limits.closeGraceMs).unref();
+    } else socket.destroy();
+    return true;
   }
 
   /** Destroys every stream (shutdown). */

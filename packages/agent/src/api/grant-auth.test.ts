@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { AgentDisconnect } from '@porthole/contracts';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,6 +19,7 @@ const IMAGE = 'porthole/desktop:latest';
 
 let app: FastifyInstance;
 let registered = true;
+const disconnects: Array<{ sessionId: string; target: AgentDisconnect }> = [];
 const runtime = new MemoryRuntime();
 runtime.images.add(IMAGE);
 
@@ -39,6 +41,12 @@ beforeAll(async () => {
     verifier: () => (registered ? verifier : null),
     sessions: () => service,
     health: () => ({ agentId: AGENT, version: '0.1.0' }),
+    streams: {
+      disconnect: (sessionId, target) => {
+        disconnects.push({ sessionId, target });
+        return 'userId' in target ? 1 : 2;
+      },
+    },
   });
   await app.ready();
 });
@@ -131,6 +139,50 @@ describe('agent API grants', () => {
     const res = await app.inject({ method: 'GET', url: '/v2/nothing' });
     expect(res.statusCode).toBe(404);
     expect(res.json().error.code).toBe('not_found');
+  });
+});
+
+describe('agent API disconnect', () => {
+  const post = (authorization: string, payload: unknown, sid = 's1') =>
+    app.inject({
+      method: 'POST',
+      url: `/v1/sessions/${sid}/disconnect`,
+      headers: { authorization },
+      payload: payload as object,
+    });
+
+  it('closes the streams the body names and answers how many', async () => {
+    disconnects.length = 0;
+    const one = await post(grant('s1'), { userId: 'u-1' });
+    expect(one.statusCode).toBe(200);
+    expect(one.json()).toEqual({ closed: 1 });
+    const all = await post(grant('s1'), { allExceptOwner: true });
+    expect(all.json()).toEqual({ closed: 2 });
+    expect(disconnects).toEqual([
+      { sessionId: 's1', target: { userId: 'u-1' } },
+      { sessionId: 's1', target: { allExceptOwner: true } },
+    ]);
+  });
+
+  it.each([
+    ['a forged grant', `Bearer ${forger.issue({ aud: AGENT, sid: 's1', act: 'control' }, 60)}`],
+    ['a grant for another session', grant('s2')],
+    ['a stream grant', grant('s1', 'stream')],
+    ['a grant for another agent', grant('s1', 'control', randomUUID())],
+  ])('refuses %s with 401 and closes nothing', async (_name, authorization) => {
+    disconnects.length = 0;
+    const res = await post(authorization, { allExceptOwner: true });
+    expect(res.statusCode).toBe(401);
+    expect(disconnects).toEqual([]);
+  });
+
+  it.each([
+    ['an empty body', {}],
+    ['allExceptOwner false', { allExceptOwner: false }],
+    ['both at once', { userId: 'u-1', allExceptOwner: true }],
+  ])('refuses %s with 400', async (_name, payload) => {
+    const res = await post(grant('s1'), payload);
+    expect(res.statusCode).toBe(400);
   });
 });
 

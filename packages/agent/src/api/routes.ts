@@ -1,4 +1,10 @@
-import { agentCreateSessionSchema, agentExecSchema } from '@porthole/contracts';
+import {
+  type AgentDisconnect,
+  type AgentDisconnectResult,
+  agentCreateSessionSchema,
+  agentDisconnectSchema,
+  agentExecSchema,
+} from '@porthole/contracts';
 import type { FastifyInstance } from 'fastify';
 import type { SessionService } from '../sessions/session-service.js';
 import { invalidField } from '../util/errors.js';
@@ -8,6 +14,8 @@ export interface RouteDeps {
   /** Throws (503) until the agent knows its identity; the grant hook refuses before that anyway. */
   sessions: () => SessionService;
   health: () => { agentId: string | null; version: string };
+  /** The gateway's open streams (kick and revoke close them). */
+  streams: { disconnect(sessionId: string, target: AgentDisconnect): number };
 }
 
 const DEFAULT_READY_TIMEOUT_MS = 30_000;
@@ -81,6 +89,16 @@ export function agentRoutes(app: FastifyInstance, deps: RouteDeps): void {
     await sessions().destroy(request.params.id);
     return reply.status(204).send();
   });
+
+  // Idempotent: a session with no (more) matching streams answers {closed: 0}.
+  app.post<IdParams>(
+    '/v1/sessions/:id/disconnect',
+    { config: { grant: 'control' } },
+    async (request): Promise<AgentDisconnectResult> => {
+      const body = parseWith(agentDisconnectSchema, request.body);
+      return { closed: deps.streams.disconnect(request.params.id, body) };
+    },
+  );
 
   app.post<IdParams>('/v1/sessions/:id/exec', { config: { grant: 'control' } }, async (request, reply) => {
     const wait = waitFlag(request.query);

@@ -115,18 +115,20 @@ afterEach(() => {
   workspace.received.length = 0;
 });
 
-/** A gateway in front of the fake workspace (or `port`), trusting any grant whose token is its role. */
+/** A gateway in front of the fake workspace (or `port`), trusting any grant `role` or `role:user`. */
 async function gateway(opts: Partial<GatewayDeps> & { port?: number } = {}) {
   const activity: string[] = [];
   const gw = new SessionGateway({
     verifier: () => ({
-      check: (token, expect) =>
-        token === 'owner' || token === 'viewer'
+      check: (token, expect) => {
+        const [role, sub] = (token ?? '').split(':');
+        return role === 'owner' || role === 'viewer' || role === 'collaborator'
           ? {
               ok: true,
-              grant: { aud: 'a', sid: expect.sessionId, act: 'stream', role: token, exp: 0 } as GrantPayload,
+              grant: { aud: 'a', sid: expect.sessionId, act: 'stream', role, sub, exp: 0 } as GrantPayload,
             }
-          : { ok: false, reason: 'bad grant' },
+          : { ok: false, reason: 'bad grant' };
+      },
     }),
     targets: {
       target: (id) => (id === SID ? { hostPort: opts.port ?? workspace.port, vncPassword: PASSWORD } : null),
@@ -289,4 +291,34 @@ describe('SessionGateway', () => {
     await Promise.all([closed(owner), closed(viewer)]);
     expect(gw.stats().activeStreams).toBe(0);
   });
+
+  it('disconnect closes the named streams with 4001 and leaves the owner streaming', async () => {
+    const { gw, port } = await gateway();
+    const owner = await connect(port, 'owner:alice');
+    const carol = await connect(port, 'collaborator:carol');
+    const bob = await connect(port, 'viewer:bob');
+    // Frames flowed on the collaborator's pipe, so the cut must find the boundary between them.
+    for (let i = 0; i < 20; i++) {
+      carol.send(Buffer.alloc(i * 1000 + 1, i));
+      await nextMessage(carol);
+    }
+    expect(gw.openStreams(SID)).toBe(3);
+    const carolClose = closeOf(carol);
+    expect(gw.disconnect(SID, { userId: 'carol' })).toBe(1);
+    expect(await carolClose).toBe(4001);
+
+    const bobClose = closeOf(bob);
+    expect(gw.disconnect(SID, { allExceptOwner: true })).toBe(1);
+    expect(await bobClose).toBe(4001);
+    expect(gw.disconnect(SID, { allExceptOwner: true })).toBe(0);
+    expect(gw.disconnect('00000000-0000-4000-8000-000000000000', { userId: 'bob' })).toBe(0);
+
+    owner.send(Buffer.from('still here'));
+    expect((await nextMessage(owner)).toString()).toBe('still here');
+    expect(gw.openStreams(SID)).toBe(1);
+    owner.close();
+  });
 });
+
+const closeOf = (ws: WebSocket) =>
+  new Promise<number>((resolve) => ws.once('close', (code: number) => resolve(code)));

@@ -2,11 +2,18 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { type GrantPayload, parseSessionPath } from '@porthole/contracts';
+import {
+  type AgentDisconnect,
+  type GrantPayload,
+  parseSessionPath,
+  type SessionRole,
+  STREAM_REMOVED_CLOSE_CODE,
+} from '@porthole/contracts';
 import { createGuardedProxy, GRANT_HEADER, type StreamGuard, type StreamLimits } from '@porthole/stream';
 import type { ProxyServer } from 'http-proxy-3';
 import { createWebSocketStream, WebSocket, WebSocketServer } from 'ws';
 import type { GrantVerifier } from '../auth/grant-verifier.js';
+import { ConnectionRegistry, type StreamConnection } from './connection-registry.js';
 import { createRfbClientFilter, type RfbFilterStats } from './rfb-filter.js';
 
 export interface StreamTarget {
@@ -75,6 +82,7 @@ export class SessionGateway {
     handleProtocols: (protocols) => (protocols.has('binary') ? 'binary' : false),
   });
   private readonly viewerFilters = new Set<{ stats: Readonly<RfbFilterStats> }>();
+  private readonly connections = new ConnectionRegistry();
   private readonly counts = { viewerStreams: 0, droppedMessages: 0, droppedInputMessages: 0, refused: 0 };
 
   constructor(private readonly deps: GatewayDeps) {
@@ -112,9 +120,19 @@ export class SessionGateway {
       return;
     }
     const sessionId = route.sessionId;
-    this.guard.track(socket, () => this.deps.onActivity(sessionId));
-    if ((grant.role ?? 'viewer') === 'viewer') {
-      this.relayFiltered(req, socket, head, route, target);
+    const role: SessionRole = grant.role ?? 'viewer';
+    // Only a collaborator's pipe may be cut with a close code (a viewer's relay closes its own
+    // WebSocket; nobody cuts the owner's), so only it pays for following frames.
+    this.guard.track(socket, () => this.deps.onActivity(sessionId), { cuttable: role === 'collaborator' });
+    // Registered at once, so a disconnect racing the upstream handshake finds it too.
+    const connection: StreamConnection = {
+      userId: grant.sub ?? null,
+      role,
+      close: (code, reason) => this.guard.cut(socket, code, reason),
+    };
+    socket.once('close', this.connections.add(sessionId, connection));
+    if (role === 'viewer') {
+      this.relayFiltered(req, socket, head, route, target, connection);
       return;
     }
     this.prepare(req, route.rest);
@@ -171,6 +189,26 @@ export class SessionGateway {
     };
   }
 
+  /**
+   * Closes a session's open streams the owner took away (kick: one user; sharing off: all but the
+   * owner) with close code 4001; returns how many. New streams are refused by the server already.
+   */
+  disconnect(sessionId: string, target: AgentDisconnect): number {
+    const closed = this.connections.disconnect(
+      sessionId,
+      target,
+      STREAM_REMOVED_CLOSE_CODE,
+      'removed by the owner',
+    );
+    this.deps.log.info({ sessionId, ...target, closed }, 'streams disconnected');
+    return closed;
+  }
+
+  /** Open streams of a session (tests, diagnostics). */
+  openStreams(sessionId: string): number {
+    return this.connections.count(sessionId);
+  }
+
   /** Closes every stream (the agent is stopping). */
   close(): void {
     this.guard.closeAll();
@@ -214,6 +252,7 @@ export class SessionGateway {
     head: Buffer,
     route: { sessionId: string; rest: string },
     target: StreamTarget,
+    connection: StreamConnection,
   ): void {
     this.wss.handleUpgrade(req, socket, head, (client) => {
       this.counts.viewerStreams += 1;
@@ -223,6 +262,14 @@ export class SessionGateway {
         perMessageDeflate: false,
         handshakeTimeout: this.limits.handshakeTimeoutMs,
       });
+      // From here a removal closes the WebSocket properly, with the code the page looks for.
+      let removed = false;
+      connection.close = (code, reason) => {
+        removed = true;
+        client.close(code, reason);
+        upstream.terminate();
+        setTimeout(() => client.terminate(), this.limits.closeGraceMs).unref();
+      };
       const filter = createRfbClientFilter({ role: 'viewer', allowClipboardUp: false });
       this.viewerFilters.add(filter);
       const input = new Transform({
@@ -242,7 +289,8 @@ export class SessionGateway {
         this.viewerFilters.delete(filter);
         this.counts.droppedMessages += filter.stats.droppedMessages;
         this.counts.droppedInputMessages += filter.stats.droppedInputMessages;
-        client.terminate();
+        // A removed viewer's close frame is on its way: terminating now could drop it.
+        if (!removed) client.terminate();
         upstream.terminate();
       };
       pipeline(fromClient, input, toUpstream).then(() => end(), end);

@@ -1,0 +1,90 @@
+import type { SessionRole } from '@porthole/contracts';
+import { describe, expect, it } from 'vitest';
+import { ConnectionRegistry, type StreamConnection } from './connection-registry.js';
+
+const S1 = 'session-1';
+const S2 = 'session-2';
+
+function conn(userId: string | null, role: SessionRole) {
+  const closes: Array<[number, string]> = [];
+  const c: StreamConnection & { closes: typeof closes } = {
+    userId,
+    role,
+    closes,
+    close: (code, reason) => closes.push([code, reason]),
+  };
+  return c;
+}
+
+describe('ConnectionRegistry', () => {
+  it('closes one user’s streams of one session, with the code, and forgets them', () => {
+    const reg = new ConnectionRegistry();
+    const owner = conn('owner', 'owner');
+    const bobA = conn('bob', 'viewer');
+    const bobB = conn('bob', 'viewer');
+    const carol = conn('carol', 'collaborator');
+    const bobElsewhere = conn('bob', 'viewer');
+    for (const c of [owner, bobA, bobB, carol]) reg.add(S1, c);
+    reg.add(S2, bobElsewhere);
+
+    expect(reg.disconnect(S1, { userId: 'bob' }, 4001, 'removed')).toBe(2);
+    expect(bobA.closes).toEqual([[4001, 'removed']]);
+    expect(bobB.closes).toEqual([[4001, 'removed']]);
+    expect(owner.closes).toEqual([]);
+    expect(carol.closes).toEqual([]);
+    expect(bobElsewhere.closes).toEqual([]);
+    expect(reg.count(S1)).toBe(2);
+    // Idempotent: nothing left to close for bob.
+    expect(reg.disconnect(S1, { userId: 'bob' }, 4001, 'removed')).toBe(0);
+  });
+
+  it('closes everyone but the owner, including streams whose grant named nobody', () => {
+    const reg = new ConnectionRegistry();
+    const owner = conn('owner', 'owner');
+    const others = [conn('bob', 'viewer'), conn('carol', 'collaborator'), conn(null, 'viewer')];
+    reg.add(S1, owner);
+    for (const c of others) reg.add(S1, c);
+    expect(reg.disconnect(S1, { allExceptOwner: true }, 4001, 'r')).toBe(3);
+    for (const c of others) expect(c.closes).toHaveLength(1);
+    expect(owner.closes).toEqual([]);
+    expect(reg.count(S1)).toBe(1);
+  });
+
+  it('answers 0 for an unknown session', () => {
+    expect(new ConnectionRegistry().disconnect('nope', { allExceptOwner: true }, 4001, 'r')).toBe(0);
+  });
+
+  it('forgets a stream when it closes on its own, and a late release is harmless', () => {
+    const reg = new ConnectionRegistry();
+    const c = conn('bob', 'viewer');
+    const release = reg.add(S1, c);
+    release();
+    expect(reg.count()).toBe(0);
+    expect(reg.disconnect(S1, { userId: 'bob' }, 4001, 'r')).toBe(0);
+    expect(c.closes).toEqual([]);
+    release();
+    expect(reg.count()).toBe(0);
+  });
+
+  it('a close that releases itself synchronously does not disturb the sweep', () => {
+    const reg = new ConnectionRegistry();
+    const releases: Array<() => void> = [];
+    let closed = 0;
+    for (let i = 0; i < 3; i++) {
+      const index = i;
+      releases.push(
+        reg.add(S1, {
+          userId: 'bob',
+          role: 'viewer',
+          close: () => {
+            closed += 1;
+            releases[index]?.();
+          },
+        }),
+      );
+    }
+    expect(reg.disconnect(S1, { userId: 'bob' }, 4001, 'r')).toBe(3);
+    expect(closed).toBe(3);
+    expect(reg.count()).toBe(0);
+  });
+});
