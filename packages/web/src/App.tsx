@@ -5,6 +5,7 @@ import { ErrorBoundary } from './components/ErrorBoundary';
 import { LoadingState } from './components/QueryState';
 import { RequireAdmin, RequireAuth } from './components/RequireAuth';
 import { AdminLayout } from './pages/Admin/AdminLayout';
+import { JoinPage } from './pages/Join/JoinPage';
 import { LauncherPage } from './pages/Launcher/LauncherPage';
 import { LoginPage } from './pages/Login/LoginPage';
 import { MySessionsPage } from './pages/MySessions/MySessionsPage';
@@ -44,6 +45,7 @@ export function App() {
           <Route path="/login" element={<LoginPage />} />
           <Route element={<RequireAuth />}>
             <Route path="/sessions/:id" element={<SessionPage />} />
+            <Route path="/join/:shareId" element={<JoinPage />} />
             <Route element={<AppLayout />}>
               <Route index element={<LauncherPage />} />
               <Route path="/sessions" element={<MySessionsPage />} />

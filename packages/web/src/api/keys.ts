@@ -5,6 +5,8 @@ export const queryKeys = {
   mySessions: ['sessions'] as const,
   session: (id: string) => ['sessions', id] as const,
   sessionEvents: (id: string) => ['sessions', id, 'events'] as const,
+  sessionAccess: (id: string) => ['sessions', id, 'access'] as const,
+  participants: (id: string) => ['sessions', id, 'participants'] as const,
   admin: {
     all: ['admin'] as const,
     users: ['admin', 'users'] as const,

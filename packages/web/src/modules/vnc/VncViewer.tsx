@@ -14,18 +14,29 @@ interface Props {
   url: string;
   scaleViewport: boolean;
   viewOnly?: boolean;
+  /** False for someone else's shared desktop: its size is the owner's. */
+  resize?: boolean;
   onStatus: (status: VncStatus) => void;
   onClipboard?: (text: string) => void;
   shouldReconnect?: () => Promise<boolean>;
 }
 
-const createRfb = (target: HTMLElement, url: string): RfbLike =>
+const createRfb = (
+  target: HTMLElement,
+  url: string,
+  onSocketClose: (code: number, reason: string) => void,
+): RfbLike => {
+  // Our own WebSocket (noVNC accepts one) so the close code is visible: noVNC's events drop it.
+  // Listening before noVNC attaches means this runs before its disconnect handling.
+  const socket = new WebSocket(url);
+  socket.addEventListener('close', (e) => onSocketClose(e.code, e.reason));
   // No credentials: the proxy authorizes the WebSocket by the sign-in cookie.
-  new RFB(target, url, { shared: true }) as unknown as RfbLike;
+  return new RFB(target, socket, { shared: true }) as unknown as RfbLike;
+};
 
 /** The live desktop, filling its parent; noVNC resizes the remote screen to fit. */
 export const VncViewer = forwardRef<VncViewerHandle, Props>(function VncViewer(
-  { url, scaleViewport, viewOnly = false, onStatus, onClipboard, shouldReconnect },
+  { url, scaleViewport, viewOnly = false, resize = true, onStatus, onClipboard, shouldReconnect },
   ref,
 ) {
   const target = useRef<HTMLDivElement>(null);
@@ -33,7 +44,7 @@ export const VncViewer = forwardRef<VncViewerHandle, Props>(function VncViewer(
   // Callbacks change every render; the connection reads the latest through these refs.
   const callbacks = useRef({ onStatus, onClipboard, shouldReconnect });
   callbacks.current = { onStatus, onClipboard, shouldReconnect };
-  const initial = useRef({ scaleViewport, viewOnly });
+  const initial = useRef({ scaleViewport, viewOnly, resize });
 
   useEffect(() => {
     const el = target.current;
@@ -47,6 +58,7 @@ export const VncViewer = forwardRef<VncViewerHandle, Props>(function VncViewer(
       shouldReconnect: () => callbacks.current.shouldReconnect?.() ?? Promise.resolve(true),
       scaleViewport: initial.current.scaleViewport,
       viewOnly: initial.current.viewOnly,
+      resize: initial.current.resize,
     });
     connection.current = conn;
     conn.start();

@@ -11,7 +11,11 @@ class FakeRfb implements RfbLike {
   background = '';
   disconnected = false;
   private listeners = new Map<string, Array<(e: CustomEvent) => void>>();
-  constructor(readonly url: string) {}
+  constructor(
+    readonly url: string,
+    /** The WebSocket's close, as the real factory reports it. */
+    readonly socketClose: (code: number, reason: string) => void = () => undefined,
+  ) {}
   addEventListener(type: string, l: (e: CustomEvent) => void) {
     this.listeners.set(type, [...(this.listeners.get(type) ?? []), l]);
   }
@@ -27,15 +31,19 @@ class FakeRfb implements RfbLike {
   sendCtrlAltDel = vi.fn();
 }
 
-function setup(shouldReconnect = vi.fn(async () => true)) {
+function setup(
+  shouldReconnect = vi.fn(async () => true),
+  extra: { resize?: boolean; viewOnly?: boolean } = {},
+) {
   const rfbs: FakeRfb[] = [];
   const statuses: VncStatus[] = [];
   const timers: Array<{ fn: () => void; ms: number }> = [];
   const conn = new VncConnection({
     target: {} as HTMLElement,
     url: 'wss://h/session/s1/websockify',
-    createRfb: (_t, url) => {
-      const r = new FakeRfb(url);
+    ...extra,
+    createRfb: (_t, url, onSocketClose) => {
+      const r = new FakeRfb(url, onSocketClose);
       rfbs.push(r);
       return r;
     },
@@ -131,5 +139,38 @@ describe('VncConnection', () => {
     conn.stop();
     expect(rfbs[1]?.disconnected).toBe(true);
     expect(statuses.at(-1)).toMatchObject({ kind: 'disconnected' });
+  });
+
+  it('never resizes a shared desktop it does not own, scaled or not', () => {
+    const { conn, rfbs } = setup(undefined, { resize: false, viewOnly: true });
+    conn.start();
+    const rfb = rfbs[0] as FakeRfb;
+    expect(rfb.resizeSession).toBe(false);
+    expect(rfb.viewOnly).toBe(true);
+    conn.setScaleViewport(true);
+    conn.setScaleViewport(false);
+    expect(rfb.resizeSession).toBe(false);
+  });
+
+  it('does not retry a stream closed with 4001 (removed) and reports the code', async () => {
+    const { conn, rfbs, statuses, timers } = setup();
+    conn.start();
+    const rfb = rfbs[0] as FakeRfb;
+    rfb.emit('connect');
+    rfb.socketClose(4001, 'removed by the owner');
+    rfb.emit('disconnect', { clean: false });
+    expect(statuses.at(-1)).toEqual({ kind: 'failed', reason: 'removed by the owner', code: 4001 });
+    expect(timers).toEqual([]);
+  });
+
+  it('retries after an ordinary close code', () => {
+    const { conn, rfbs, statuses, timers } = setup();
+    conn.start();
+    const rfb = rfbs[0] as FakeRfb;
+    rfb.emit('connect');
+    rfb.socketClose(1006, '');
+    rfb.emit('disconnect', { clean: false });
+    expect(statuses.at(-1)?.kind).toBe('reconnecting');
+    expect(timers).toHaveLength(1);
   });
 });

@@ -15,14 +15,26 @@ export interface RfbLike {
   sendCtrlAltDel(): void;
 }
 
-export type RfbFactory = (target: HTMLElement, url: string) => RfbLike;
+/**
+ * Makes the RFB for one attempt. `onSocketClose` hears the WebSocket's close code, which noVNC's
+ * own events do not carry (4001 "removed by the owner" must not be retried like a network drop).
+ */
+export type RfbFactory = (
+  target: HTMLElement,
+  url: string,
+  onSocketClose: (code: number, reason: string) => void,
+) => RfbLike;
+
+/** Stream close codes after which reconnecting is pointless: removed from a share, session ended. */
+export const FINAL_CLOSE_CODES: readonly number[] = [4001, 4004];
 
 export type VncStatus =
   | { kind: 'connecting'; attempt: number }
   | { kind: 'connected' }
   | { kind: 'reconnecting'; attempt: number; retryAt: number }
   | { kind: 'disconnected'; reason: string }
-  | { kind: 'failed'; reason: string };
+  /** `code`: the WebSocket close code when the server ended the stream for good (4001, 4004). */
+  | { kind: 'failed'; reason: string; code?: number };
 
 export interface VncConnectionOptions {
   target: HTMLElement;
@@ -35,6 +47,8 @@ export interface VncConnectionOptions {
   backoff?: BackoffOptions;
   viewOnly?: boolean;
   scaleViewport?: boolean;
+  /** False: never resize the remote screen (someone else's shared desktop). Default true. */
+  resize?: boolean;
   setTimer?: (fn: () => void, ms: number) => unknown;
   clearTimer?: (handle: unknown) => void;
   now?: () => number;
@@ -51,6 +65,8 @@ export class VncConnection {
   private timer: unknown = null;
   private stopped = false;
   private fatal: string | null = null;
+  private fatalCode: number | undefined;
+  private readonly resize: boolean;
   private viewOnly: boolean;
   private scaleViewport: boolean;
   private readonly setTimer: (fn: () => void, ms: number) => unknown;
@@ -60,6 +76,7 @@ export class VncConnection {
   constructor(private readonly options: VncConnectionOptions) {
     this.viewOnly = options.viewOnly ?? false;
     this.scaleViewport = options.scaleViewport ?? false;
+    this.resize = options.resize ?? true;
     this.setTimer = options.setTimer ?? ((fn, ms) => setTimeout(fn, ms));
     this.clearTimer = options.clearTimer ?? ((h) => clearTimeout(h as ReturnType<typeof setTimeout>));
     this.now = options.now ?? (() => Date.now());
@@ -86,6 +103,7 @@ export class VncConnection {
     this.cancelTimer();
     this.stopped = false;
     this.fatal = null;
+    this.fatalCode = undefined;
     this.connect();
   }
 
@@ -115,7 +133,7 @@ export class VncConnection {
     if (this.rfb) {
       this.rfb.scaleViewport = value;
       // Scaling shows the whole remote screen; otherwise the remote screen follows our size.
-      this.rfb.resizeSession = !value;
+      this.rfb.resizeSession = this.resize && !value;
     }
   }
 
@@ -124,7 +142,11 @@ export class VncConnection {
     this.options.onStatus({ kind: 'connecting', attempt: this.attempt });
     let rfb: RfbLike;
     try {
-      rfb = this.options.createRfb(this.options.target, this.options.url);
+      rfb = this.options.createRfb(this.options.target, this.options.url, (code, reason) => {
+        if (!FINAL_CLOSE_CODES.includes(code)) return;
+        this.fatal = reason || (code === 4004 ? 'the session ended' : 'removed by the owner');
+        this.fatalCode = code;
+      });
     } catch (e) {
       this.rfb = null;
       this.scheduleReconnect(e instanceof Error ? e.message : 'could not open the connection');
@@ -132,7 +154,7 @@ export class VncConnection {
     }
     rfb.viewOnly = this.viewOnly;
     rfb.scaleViewport = this.scaleViewport;
-    rfb.resizeSession = !this.scaleViewport;
+    rfb.resizeSession = this.resize && !this.scaleViewport;
     rfb.clipViewport = false;
     rfb.focusOnClick = true;
     rfb.background = '#1a1b1e';
@@ -162,7 +184,11 @@ export class VncConnection {
       this.rfb = null;
       if (this.stopped) return;
       if (this.fatal) {
-        this.options.onStatus({ kind: 'failed', reason: this.fatal });
+        this.options.onStatus(
+          this.fatalCode === undefined
+            ? { kind: 'failed', reason: this.fatal }
+            : { kind: 'failed', reason: this.fatal, code: this.fatalCode },
+        );
         return;
       }
       this.scheduleReconnect('connection lost');

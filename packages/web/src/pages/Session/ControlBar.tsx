@@ -1,5 +1,5 @@
 import { ActionIcon, Badge, Box, Button, Divider, Group, Popover, Text, Tooltip } from '@mantine/core';
-import type { SessionView } from '@porthole/contracts';
+import type { SessionRole, SessionView } from '@porthole/contracts';
 import {
   IconArrowLeft,
   IconArrowsMaximize,
@@ -8,9 +8,11 @@ import {
   IconDimensions,
   IconHeartbeat,
   IconKeyboard,
+  IconMessages,
   IconPlayerPause,
   IconPlayerPlay,
   IconPlayerStop,
+  IconShare,
   IconTrash,
 } from '@tabler/icons-react';
 import type { MouseEvent, ReactNode } from 'react';
@@ -56,6 +58,26 @@ function Tool({
   );
 }
 
+function RoleBadge({ role }: { role: SessionRole }) {
+  const hint =
+    role === 'viewer'
+      ? 'You are watching: your keyboard and mouse do not reach this desktop'
+      : role === 'collaborator'
+        ? 'You may type and point in this shared desktop'
+        : 'Your session, shared by link';
+  return (
+    <Tooltip label={hint} withArrow>
+      <Badge
+        variant="light"
+        color={role === 'owner' ? 'porthole' : role === 'collaborator' ? 'teal' : 'gray'}
+        data-testid="role-badge"
+      >
+        {role}
+      </Badge>
+    </Tooltip>
+  );
+}
+
 export interface ControlBarProps {
   session: SessionView;
   vnc: VncStatus;
@@ -65,6 +87,14 @@ export interface ControlBarProps {
   scaled: boolean;
   clipboardText: string;
   busy: boolean;
+  /** The caller's role: viewers get no input tools. */
+  role: SessionRole;
+  /** Owner or admin: pause, stop, delete. */
+  canManage: boolean;
+  /** The owner's sharing controls, when the owner's groups allow sharing. */
+  sharePanel?: ReactNode;
+  chatOpen: boolean;
+  onToggleChat: () => void;
   onBack: () => void;
   onFullscreen: () => void;
   onScale: () => void;
@@ -80,6 +110,9 @@ export function ControlBar(p: ControlBarProps) {
   const running = session.state === 'running';
   const resumable = session.state === 'paused' || session.state === 'stopped';
   const expiry = formatCountdown(session.expiresAt, p.now);
+  const input = p.role !== 'viewer';
+  // Only worth saying once someone else can be here.
+  const showRole = p.role !== 'owner' || session.shareId !== null;
   return (
     <Group
       h={48}
@@ -122,6 +155,7 @@ export function ControlBar(p: ControlBarProps) {
           </Badge>
         )}
         {running && <ConnectionBadge status={p.vnc} now={p.now} onReconnect={p.onReconnect} />}
+        {showRole && <RoleBadge role={p.role} />}
       </Group>
       <Group gap={2} wrap="nowrap">
         <Tooltip
@@ -142,23 +176,62 @@ export function ControlBar(p: ControlBarProps) {
             </Text>
           </Group>
         </Tooltip>
-        <Popover position="bottom-end" shadow="md" withArrow trapFocus={false}>
-          <Popover.Target>
-            <Tooltip label="Clipboard" withArrow>
-              <ActionIcon variant="subtle" color="gray" size="lg" aria-label="Clipboard" disabled={!running}>
-                <IconClipboard size={18} />
-              </ActionIcon>
-            </Tooltip>
-          </Popover.Target>
-          <Popover.Dropdown>
-            <ClipboardPanel received={p.clipboardText} onSend={p.onSendClipboard} />
-          </Popover.Dropdown>
-        </Popover>
-        <Tool label="Send Ctrl+Alt+Del" onClick={p.onCtrlAltDel} disabled={!running}>
-          <IconKeyboard size={18} />
+        {p.sharePanel && (
+          // Kept mounted: its stop-sharing confirmation is a modal, which a closing popover would
+          // otherwise take down with it.
+          <Popover position="bottom-end" shadow="md" withArrow trapFocus={false} keepMounted>
+            <Popover.Target>
+              <Tooltip label={session.shareId ? 'Sharing: link and participants' : 'Share'} withArrow>
+                <ActionIcon
+                  variant={session.shareId ? 'light' : 'subtle'}
+                  color={session.shareId ? 'porthole' : 'gray'}
+                  size="lg"
+                  aria-label="Share"
+                  data-testid="share-button"
+                >
+                  <IconShare size={18} />
+                </ActionIcon>
+              </Tooltip>
+            </Popover.Target>
+            <Popover.Dropdown>{p.sharePanel}</Popover.Dropdown>
+          </Popover>
+        )}
+        <Tool label={p.chatOpen ? 'Hide chat' : 'Show chat'} onClick={p.onToggleChat} active={p.chatOpen}>
+          <IconMessages size={18} />
         </Tool>
+        {input && (
+          <Popover position="bottom-end" shadow="md" withArrow trapFocus={false}>
+            <Popover.Target>
+              <Tooltip label="Clipboard" withArrow>
+                <ActionIcon
+                  variant="subtle"
+                  color="gray"
+                  size="lg"
+                  aria-label="Clipboard"
+                  disabled={!running}
+                >
+                  <IconClipboard size={18} />
+                </ActionIcon>
+              </Tooltip>
+            </Popover.Target>
+            <Popover.Dropdown>
+              <ClipboardPanel received={p.clipboardText} onSend={p.onSendClipboard} />
+            </Popover.Dropdown>
+          </Popover>
+        )}
+        {input && (
+          <Tool label="Send Ctrl+Alt+Del" onClick={p.onCtrlAltDel} disabled={!running}>
+            <IconKeyboard size={18} />
+          </Tool>
+        )}
         <Tool
-          label={p.scaled ? 'Resize the desktop to the window' : 'Scale the desktop to fit'}
+          label={
+            p.scaled
+              ? p.role === 'owner'
+                ? 'Resize the desktop to the window'
+                : 'Show the desktop at its own size'
+              : 'Scale the desktop to fit'
+          }
           onClick={p.onScale}
           active={p.scaled}
           disabled={!running}
@@ -168,34 +241,38 @@ export function ControlBar(p: ControlBarProps) {
         <Tool label={p.fullscreen ? 'Exit full screen' : 'Full screen'} onClick={p.onFullscreen}>
           {p.fullscreen ? <IconArrowsMinimize size={18} /> : <IconArrowsMaximize size={18} />}
         </Tool>
-        <Divider orientation="vertical" mx={4} />
-        {resumable ? (
-          <Tool label="Resume" onClick={() => p.onAction('resume')} disabled={p.busy} color="teal">
-            <IconPlayerPlay size={18} />
-          </Tool>
-        ) : (
-          <Tool label="Pause" onClick={() => p.onAction('pause')} disabled={!running || p.busy}>
-            <IconPlayerPause size={18} />
-          </Tool>
-        )}
-        <Tool
-          label="Stop"
-          onClick={() => p.onAction('stop')}
-          disabled={!(running || session.state === 'paused') || p.busy}
-        >
-          <IconPlayerStop size={18} />
-        </Tool>
-        <ConfirmAction
-          title="Delete this session?"
-          message={`The ${session.imageFriendlyName} session and everything in it will be gone. This cannot be undone.`}
-          confirmLabel="Delete session"
-          onConfirm={p.onDelete}
-          trigger={(open) => (
-            <Tool label="Delete session" onClick={open} color="red">
-              <IconTrash size={18} />
+        {p.canManage && (
+          <>
+            <Divider orientation="vertical" mx={4} />
+            {resumable ? (
+              <Tool label="Resume" onClick={() => p.onAction('resume')} disabled={p.busy} color="teal">
+                <IconPlayerPlay size={18} />
+              </Tool>
+            ) : (
+              <Tool label="Pause" onClick={() => p.onAction('pause')} disabled={!running || p.busy}>
+                <IconPlayerPause size={18} />
+              </Tool>
+            )}
+            <Tool
+              label="Stop"
+              onClick={() => p.onAction('stop')}
+              disabled={!(running || session.state === 'paused') || p.busy}
+            >
+              <IconPlayerStop size={18} />
             </Tool>
-          )}
-        />
+            <ConfirmAction
+              title="Delete this session?"
+              message={`The ${session.imageFriendlyName} session and everything in it will be gone. This cannot be undone.`}
+              confirmLabel="Delete session"
+              onConfirm={p.onDelete}
+              trigger={(open) => (
+                <Tool label="Delete session" onClick={open} color="red">
+                  <IconTrash size={18} />
+                </Tool>
+              )}
+            />
+          </>
+        )}
       </Group>
     </Group>
   );

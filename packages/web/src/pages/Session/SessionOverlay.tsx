@@ -7,6 +7,8 @@ import { endedStates, transitionalStates } from './session-state';
 interface Props {
   session: SessionView;
   busy: boolean;
+  /** Owner or admin: a participant cannot resume someone else's session. */
+  canManage?: boolean;
   onResume: () => void;
   onBack: () => void;
 }
@@ -26,7 +28,7 @@ function Card({ icon, title, children }: { icon: ReactNode; title: string; child
 }
 
 /** What stands in for the desktop while the session is not running. */
-export function SessionOverlay({ session, busy, onResume, onBack }: Props) {
+export function SessionOverlay({ session, busy, canManage = true, onResume, onBack }: Props) {
   if (transitionalStates.includes(session.state)) {
     return (
       <Card icon={<Loader />} title={`${session.imageFriendlyName} is ${session.state}…`}>
@@ -48,17 +50,21 @@ export function SessionOverlay({ session, busy, onResume, onBack }: Props) {
         title={paused ? 'Session paused' : 'Session stopped'}
       >
         <Text c="dimmed" size="sm">
-          {paused
-            ? 'Its processes are frozen and keep their state. Resume to pick up where you left off.'
-            : 'The container is stopped; its files are kept. Resume to start it again.'}
+          {!canManage
+            ? 'The owner has to resume it; this page shows the desktop again when they do.'
+            : paused
+              ? 'Its processes are frozen and keep their state. Resume to pick up where you left off.'
+              : 'The container is stopped; its files are kept. Resume to start it again.'}
         </Text>
         <Group>
           <Button variant="default" onClick={onBack}>
             Back to workspaces
           </Button>
-          <Button leftSection={<IconPlayerPlay size={16} />} onClick={onResume} loading={busy}>
-            Resume
-          </Button>
+          {canManage && (
+            <Button leftSection={<IconPlayerPlay size={16} />} onClick={onResume} loading={busy}>
+              Resume
+            </Button>
+          )}
         </Group>
       </Card>
     );
