@@ -11,7 +11,8 @@ function fakeDocker(present: Set<string>, pull: PullBehaviour = 'fail') {
   const docker = {
     getImage: (ref: string) => ({
       inspect: async () => {
-        if (present.has(ref)) return { Id: `sha256:${ref}` };
+        if (present.has(ref))
+          return { Id: `sha256:${ref}`, Config: { Labels: { 'io.porthole.base-slim': '1' } } };
         throw Object.assign(new Error('no such image'), { statusCode: 404 });
       },
     }),

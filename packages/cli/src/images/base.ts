@@ -4,6 +4,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type Dockerode from 'dockerode';
+import { slimBase, slimBaseChanges, slimBaseLabel } from './base-slim.js';
 import { followStream } from './docker-stream.js';
 
 export const registryBase = 'debian:bookworm-slim';
@@ -27,8 +28,12 @@ export interface BaseOptions {
 }
 
 export async function imageId(docker: Dockerode, ref: string): Promise<string | undefined> {
+  return (await inspect(docker, ref))?.Id;
+}
+
+async function inspect(docker: Dockerode, ref: string): Promise<Dockerode.ImageInspectInfo | undefined> {
   try {
-    return (await docker.getImage(ref).inspect()).Id;
+    return await docker.getImage(ref).inspect();
   } catch (err) {
     if (isNotFound(err)) return undefined;
     throw err;
@@ -54,8 +59,16 @@ export async function resolveBase(options: BaseOptions): Promise<BaseImage> {
   }
   const slim = await imageId(docker, registryBase);
   if (slim) return { ref: registryBase, id: slim, how: `${registryBase} (already present)` };
-  const local = await imageId(docker, localBase);
-  if (local) return { ref: localBase, id: local, how: `${localBase} (debootstrap base, already present)` };
+  const local = await inspect(docker, localBase);
+  if (local?.Config?.Labels?.[slimBaseLabel]) {
+    return { ref: localBase, id: local.Id, how: `${localBase} (debootstrap base, already present)` };
+  }
+  if (local) {
+    // Made before bases were slimmed: once, without the apt state every image would inherit.
+    log(`base: ${localBase} carries apt lists and caches; replacing it with a slim copy`);
+    const id = await slimBase(docker, localBase);
+    return { ref: localBase, id, how: `${localBase} (debootstrap base, apt lists and caches removed now)` };
+  }
 
   log(`base: trying to pull ${registryBase}…`);
   const pulled = await tryPull(docker, registryBase, options.pullIdleTimeoutMs ?? 10_000);
@@ -138,10 +151,13 @@ export async function createDebootstrapBase(options: CreateBaseOptions): Promise
     } finally {
       clearInterval(heartbeat);
     }
-    // Package caches are dead weight in every image built on top; each build runs apt-get update.
+    // Package lists and caches (~80 MB) are dead weight in every image built on top, even where
+    // that image deletes them (the bytes stay in this layer); each build runs apt-get update.
     // apt wants the directories (and their partial/) to exist, so only their contents go.
-    for (const dir of ['var/cache/apt/archives', 'var/lib/apt/lists']) {
+    for (const dir of ['var/cache/apt', 'var/lib/apt/lists']) {
       await rm(join(rootfs, dir), { recursive: true, force: true });
+    }
+    for (const dir of ['var/cache/apt/archives', 'var/lib/apt/lists']) {
       await mkdir(join(rootfs, dir, 'partial'), { recursive: true });
     }
     log(`base: importing ${options.repo}:${options.tag}`);
@@ -152,7 +168,11 @@ export async function createDebootstrapBase(options: CreateBaseOptions): Promise
       tar.on('error', reject);
       tar.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`tar exited with ${code}`))));
     });
-    const response = await docker.importImage(tar.stdout, { repo: options.repo, tag: options.tag });
+    const response = await docker.importImage(tar.stdout, {
+      repo: options.repo,
+      tag: options.tag,
+      changes: slimBaseChanges,
+    });
     await Promise.all([followStream(response, () => {}), tarDone]);
   } finally {
     await rm(dir, { recursive: true, force: true });
