@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // Workspace image start-up benchmark: for each image, the time from container create+start to the
 // RFB banner answering on wss://127.0.0.1:<port>/websockify (the readiness signal the agent polls),
-// over N runs. Prints a table and writes bench/results/image-start.json.
+// over N runs; for the images in --paint (default firefox) also to the first framebuffer update and
+// the first paint of the app (see paint.mjs). Prints a table and writes bench/results/image-start.json.
 //
-//   node bench/image-start/index.mjs [--runs 10] [image…]
+//   node bench/image-start/index.mjs [--runs 10] [--paint firefox] [image…]
 //
 // Needs the images built (`node packages/cli/bin/porthole.js images build`) and the Docker socket.
 import { randomBytes } from 'node:crypto';
@@ -13,16 +14,19 @@ import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import Dockerode from 'dockerode';
 import WebSocket from 'ws';
+import { waitForPaint } from './paint.mjs';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: {
     runs: { type: 'string', default: '10' },
     out: { type: 'string', default: 'bench/results/image-start.json' },
+    paint: { type: 'string', default: 'firefox' },
   },
 });
 const runs = Number(values.runs);
 const images = positionals.length > 0 ? positionals : ['desktop', 'desktop-deluxe', 'firefox'];
+const paintImages = new Set(values.paint.split(',').filter(Boolean));
 const docker = new Dockerode();
 
 /** One WebSocket attempt; resolves with the first message text, or undefined when refused/closed. */
@@ -47,7 +51,7 @@ function probe(port, password) {
   });
 }
 
-async function oneRun(ref) {
+async function oneRun(ref, paint) {
   const password = randomBytes(18).toString('base64url');
   const t0 = performance.now();
   const container = await docker.createContainer({
@@ -73,11 +77,13 @@ async function oneRun(ref) {
       await new Promise((r) => setTimeout(r, 10));
     }
     const ready = performance.now();
+    const painted = paint ? await waitForPaint({ port, password }) : undefined;
     return {
       totalMs: ready - t0,
       createMs: created - t0,
       startMs: started - created,
       bannerMs: ready - started,
+      ...(painted ? { firstUpdateMs: painted.firstUpdateAt - t0, paintMs: painted.paintAt - t0 } : {}),
     };
   } finally {
     await container.remove({ force: true }).catch(() => {});
@@ -96,9 +102,10 @@ const results = [];
 for (const name of images) {
   const ref = `porthole/${name}:latest`;
   const info = await docker.getImage(ref).inspect();
-  await oneRun(ref); // warm-up: page cache, first container of the image
+  const paint = paintImages.has(name);
+  await oneRun(ref, paint); // warm-up: page cache, first container of the image
   const samples = [];
-  for (let i = 0; i < runs; i++) samples.push(await oneRun(ref));
+  for (let i = 0; i < runs; i++) samples.push(await oneRun(ref, paint));
   results.push({
     image: ref,
     imageId: info.Id,
@@ -108,6 +115,12 @@ for (const name of images) {
     createMs: round(stats(samples.map((s) => s.createMs))),
     startMs: round(stats(samples.map((s) => s.startMs))),
     startToBannerMs: round(stats(samples.map((s) => s.bannerMs))),
+    ...(paint
+      ? {
+          totalToFirstUpdateMs: round(stats(samples.map((s) => s.firstUpdateMs))),
+          totalToPaintMs: round(stats(samples.map((s) => s.paintMs))),
+        }
+      : {}),
     samples: samples.map(round),
   });
   process.stderr.write(`${name}: done\n`);
@@ -123,6 +136,14 @@ for (const r of results) {
     `${r.image.padEnd(28)}${pad(r.totalMs.min, 7)}${pad(r.totalMs.median, 8)}${pad(r.totalMs.max, 7)}  ` +
       `${pad(r.startToBannerMs.median, 16)}  ${(r.sizeBytes / 1e6).toFixed(0)} MB`,
   );
+}
+const painted = results.filter((r) => r.totalToPaintMs);
+if (painted.length > 0) {
+  console.log(`\nCreate+start → first framebuffer update / first paint of the app, ms (min / median / max)`);
+  for (const r of painted) {
+    const f = (s) => `${s.min} / ${s.median} / ${s.max}`;
+    console.log(`${r.image.padEnd(28)}update ${f(r.totalToFirstUpdateMs)}   paint ${f(r.totalToPaintMs)}`);
+  }
 }
 
 const out = {
