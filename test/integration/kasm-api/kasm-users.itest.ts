@@ -236,10 +236,10 @@ describe('developer API: images and kasms without an agent', () => {
     const env = await api.call('request_kasm', {
       user_id: userId,
       image_id: hex(desktop?.id ?? ''),
-      environment: { FOO: 'bar' },
+      environment: { VNC_PW: 'mine' },
     });
     expect(env.status).toBe(400);
-    expect(env.body.error_message).toMatch(/^environment:/);
+    expect(env.body.error_message).toMatch(/^environment\.VNC_PW: /);
     const url = await api.call('request_kasm', {
       user_id: userId,
       image_id: hex(desktop?.id ?? ''),

@@ -151,6 +151,8 @@ export interface SessionsTable {
   memory_mb: number;
   container_id: string | null;
   url: string | null;
+  /** Extra container environment until the container exists; then null (see migration 0006). */
+  environment: ColumnType<Record<string, string> | null, string | null | undefined, string | null>;
   share_id: string | null;
   created_at: Generated<Date>;
   updated_at: Timestamp;

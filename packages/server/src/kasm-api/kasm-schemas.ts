@@ -1,4 +1,4 @@
-import { passwordSchema, usernameSchema } from '@porthole/contracts';
+import { passwordSchema, sessionEnvironmentSchema, usernameSchema } from '@porthole/contracts';
 import { z } from 'zod';
 import { kasmIdSchema } from './kasm-format.js';
 
@@ -17,7 +17,8 @@ export const requestKasmBody = z.object({
   image_id: kasmIdSchema,
   enable_sharing: z.boolean().optional(),
   kasm_url: z.url({ error: 'must be a URL' }).max(4096).optional(),
-  environment: envSchema.optional(),
+  /** Extra variables for the container; reserved names are refused by the session service. */
+  environment: sessionEnvironmentSchema.optional(),
 });
 
 export const kasmStatusBody = z.object({

@@ -1,7 +1,6 @@
 import type { ImageView, SessionView } from '@porthole/contracts';
 import type { ImageService } from '../api/images/image-service.js';
 import type { UserAdminService } from '../api/users/user-admin-service.js';
-import { invalidField } from '../api/users/user-rules.js';
 import { type ApiKeyIdentity, keyMay } from '../api-keys/api-key-identity.js';
 import type { Caller } from '../auth/auth-service.js';
 import { ConflictError, NotFoundError, UnavailableError } from '../errors.js';
@@ -51,9 +50,6 @@ export class KasmSessions {
   }
 
   async request(key: ApiKeyIdentity, input: RequestKasmBody): Promise<object> {
-    if (input.environment && Object.keys(input.environment).length > 0) {
-      throw invalidField('environment', 'per-session environment variables are not supported yet');
-    }
     const user = await this.deps.users.get(input.user_id);
     if (user.disabled || user.locked) {
       throw new ConflictError(`user ${user.username} is ${user.disabled ? 'disabled' : 'locked'}`);
@@ -65,6 +61,7 @@ export class KasmSessions {
       view = await this.deps.sessions.launch(caller, {
         imageId: input.image_id,
         ...(input.kasm_url ? { url: input.kasm_url } : {}),
+        ...(input.environment ? { environment: input.environment } : {}),
       });
     } catch (err) {
       // Launch is unavailable only when placement found no agent with room for the workspace.

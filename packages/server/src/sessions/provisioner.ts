@@ -76,8 +76,9 @@ export class Provisioner {
         shmBytes: image.shm_mb * 1024 * 1024,
         network: image.network,
         url: claimed.url,
-        ...(rc.environment ? { environment: rc.environment } : {}),
+        ...environmentOf(rc.environment, claimed.environment),
       });
+      await sessions.clearEnvironment(sessionId);
       const starting = await sessions.transition(sessionId, ['provisioning'], 'starting', null, clock.now(), {
         container_id: created.containerId,
       });
@@ -99,6 +100,7 @@ export class Provisioner {
   }
 
   private async fail(row: SessionRow, reason: string): Promise<SessionState> {
+    await this.deps.sessions.clearEnvironment(row.id).catch(() => undefined);
     await this.deps.sessions.transition(
       row.id,
       ['provisioning', 'starting'],
@@ -115,4 +117,16 @@ export class Provisioner {
     if (row?.ended_at) await this.deps.client.destroy(addr, sessionId).catch(() => undefined);
     return (row?.state as SessionState) ?? 'deleted';
   }
+}
+
+/**
+ * The image's environment, then the session's own on top: the request names one session, so it is
+ * the more specific of the two (its reserved names were refused when it was made).
+ */
+function environmentOf(
+  image: Record<string, string> | undefined,
+  session: Record<string, string> | null,
+): { environment?: Record<string, string> } {
+  const merged = { ...(image ?? {}), ...(session ?? {}) };
+  return Object.keys(merged).length > 0 ? { environment: merged } : {};
 }

@@ -80,6 +80,7 @@ export class SessionRepo {
     cores: number;
     memoryMb: number;
     url: string | null;
+    environment?: Readonly<Record<string, string>> | null;
     keepaliveSeconds: number;
     keepaliveAction: 'delete' | 'stop' | 'pause';
     expiresAt: Date | null;
@@ -99,6 +100,7 @@ export class SessionRepo {
         cores: row.cores,
         memory_mb: row.memoryMb,
         url: row.url,
+        environment: row.environment ? JSON.stringify(row.environment) : null,
         keepalive_seconds: row.keepaliveSeconds,
         keepalive_action: row.keepaliveAction,
         expires_at: row.expiresAt,
@@ -152,6 +154,16 @@ export class SessionRepo {
           .execute();
       return row;
     });
+  }
+
+  /** The per-session environment is only needed to create the container; drop it once that is done. */
+  async clearEnvironment(id: string): Promise<void> {
+    await this.db
+      .updateTable('sessions')
+      .set({ environment: null })
+      .where('id', '=', id)
+      .where('environment', 'is not', null)
+      .execute();
   }
 
   async events(id: string): Promise<Array<{ state: string; reason: string | null; at: Date }>> {

@@ -2,6 +2,7 @@ import type {
   AgentExec,
   EffectiveSettings,
   SessionCreate,
+  SessionEnvironment,
   SessionEvent,
   SessionState,
   SessionView,
@@ -17,6 +18,7 @@ import { newId } from '../platform/crypto.js';
 import type { LaunchImage, LaunchRepo } from './launch-repo.js';
 import { type PlacementAgent, place } from './placement.js';
 import type { Provisioner } from './provisioner.js';
+import { checkSessionEnvironment } from './session-environment.js';
 import type { SessionFilter, SessionRepo, SessionRow } from './session-repo.js';
 import { toSessionView } from './session-view.js';
 
@@ -48,11 +50,20 @@ const ACTIONS: Record<Action, { from: SessionState[]; via: SessionState; to: Ses
   stop: { from: ['running', 'paused'], via: 'stopping', to: 'stopped' },
 };
 
+/**
+ * What a launch takes. `environment` is not part of the native `POST /api/sessions` body: only the
+ * developer API (`request_kasm`) passes it, for provisioning integrations.
+ */
+export type SessionLaunch = SessionCreate & { environment?: SessionEnvironment | undefined };
+
 export class SessionService {
   constructor(private readonly deps: SessionServiceDeps) {}
 
-  async launch(caller: Caller, input: SessionCreate): Promise<SessionView> {
+  async launch(caller: Caller, input: SessionLaunch): Promise<SessionView> {
     const { launch, policy, clock } = this.deps;
+    checkSessionEnvironment(input.environment);
+    const environment =
+      input.environment && Object.keys(input.environment).length > 0 ? input.environment : null;
     const image = await launch.image(input.imageId);
     if (!image) throw new NotFoundError(`no workspace ${input.imageId}`);
     if (!image.enabled) throw new ForbiddenError(`workspace ${image.name} is disabled`);
@@ -81,7 +92,9 @@ export class SessionService {
           },
         );
       }
-      const staged = await l.claimStaged(image.id, input.zoneId);
+      // A staged container already runs with its environment fixed: a session that needs its own
+      // variables gets a fresh container.
+      const staged = environment ? undefined : await l.claimStaged(image.id, input.zoneId);
       if (staged) {
         await l.assignStaged(staged.id, { userId: caller.userId, ...terms }, now);
         return { id: staged.id, staged: true };
@@ -97,6 +110,7 @@ export class SessionService {
         stagingId: null,
         cores: image.cores,
         memoryMb: image.memory_mb,
+        environment,
         now,
         ...terms,
       });

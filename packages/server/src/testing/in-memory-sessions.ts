@@ -27,6 +27,7 @@ export function sessionRow(over: Partial<SessionRow> & { id: string }): SessionR
     memory_mb: 1024,
     container_id: 'c1',
     url: null,
+    environment: null,
     share_id: null,
     created_at: at,
     updated_at: at,
