@@ -60,6 +60,10 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
     });
     services.upgrades.attach(app);
     closers.push(() => app.close());
+    services.driverLease.start();
+    closers.push(() => services.driverLease.stop());
+    // Launches taken before the lease is held carry no key and fall back to the time thresholds.
+    await services.driverLease.ready();
     services.manager.start();
     closers.push(async () => services.manager.stop());
     const sweeper = setInterval(() => {

@@ -36,6 +36,7 @@ import { KasmSessions } from './kasm-api/kasm-sessions.js';
 import { KasmUsers } from './kasm-api/kasm-users.js';
 import { OneTimeLoginRepo } from './kasm-api/one-time-login-repo.js';
 import { OneTimeLoginService } from './kasm-api/one-time-login-service.js';
+import { DriverLease } from './manager/driver-lease.js';
 import { AgentHealthLoop, ExpiryLoop, Manager, RecoveryLoop } from './manager/loops.js';
 import type { Clock } from './platform/clock.js';
 import { EmbeddedProxy } from './proxy/embedded-proxy.js';
@@ -63,6 +64,8 @@ export interface Services {
   settings: EffectiveSettingsService;
   grants: GrantSigner;
   manager: Manager;
+  /** Started with the manager: marks the launches this process drives (see driver-lease.ts). */
+  driverLease: DriverLease;
   users: UserAdminService;
   groups: GroupService;
   zones: ZoneService;
@@ -124,6 +127,7 @@ export async function createServices(ctx: ServiceContext): Promise<Services> {
   const launch = new LaunchRepo(db);
   const client = new HttpAgentClient(grants);
   const settings = new EffectiveSettingsService(new GroupRepo(db));
+  const driverLease = new DriverLease({ connect: () => database.dedicated(), log });
   const provisioner = new Provisioner({
     sessions: sessionRepo,
     agents: agentRepo,
@@ -131,6 +135,7 @@ export async function createServices(ctx: ServiceContext): Promise<Services> {
     client,
     clock,
     log,
+    driverKey: () => driverLease.current(),
   });
   // Sharing is built after sessions but must hear when one ends.
   let sessionEnded: (id: string) => Promise<void> = async () => undefined;
@@ -241,6 +246,7 @@ export async function createServices(ctx: ServiceContext): Promise<Services> {
     settings,
     grants,
     manager,
+    driverLease,
     users: userAdmin,
     groups: new GroupService(new GroupRepo(db)),
     zones: new ZoneService(new ZoneRepo(db)),

@@ -8,7 +8,17 @@ export interface DatabaseHandle {
   db: Db;
   /** Fails fast (bounded) when the server is unreachable: health checks rely on it. */
   ping(timeoutMs?: number): Promise<void>;
+  /** A connection outside the pool, for a session-level lock held as long as the process lives. */
+  dedicated(): DedicatedConnection;
   close(): Promise<void>;
+}
+
+export interface DedicatedConnection {
+  connect(): Promise<void>;
+  query<R>(text: string, values?: unknown[]): Promise<R[]>;
+  /** Called once if the connection breaks (server restart, backend terminated, network). */
+  onError(fn: (err: Error) => void): void;
+  end(): Promise<void>;
 }
 
 export interface DatabaseLogger {
@@ -42,7 +52,29 @@ export function openDatabase(url: string, log?: DatabaseLogger, poolSize = 10): 
         clearTimeout(timer);
       }
     },
+    dedicated: () => dedicatedConnection(url),
     close: () => db.destroy(),
+  };
+}
+
+function dedicatedConnection(url: string): DedicatedConnection {
+  const client = new pg.Client({ connectionString: url, application_name: 'porthole-lease' });
+  let broken: ((err: Error) => void) | undefined;
+  // Without a listener, a broken idle connection would throw from an 'error' event.
+  client.on('error', (err) => {
+    const fn = broken;
+    broken = undefined;
+    fn?.(err);
+  });
+  return {
+    connect: async () => {
+      await client.connect();
+    },
+    query: async <R>(text: string, values?: unknown[]) => (await client.query(text, values)).rows as R[],
+    onError: (fn) => {
+      broken = fn;
+    },
+    end: () => client.end(),
   };
 }
 

@@ -154,6 +154,8 @@ export interface SessionsTable {
   /** Extra container environment until the container exists; then null (see migration 0006). */
   environment: ColumnType<Record<string, string> | null, string | null | undefined, string | null>;
   share_id: string | null;
+  /** The driving process's lease key while a launch is under way (see manager/driver-lease.ts). */
+  driver_key: number | null;
   created_at: Generated<Date>;
   updated_at: Timestamp;
   running_at: Date | null;

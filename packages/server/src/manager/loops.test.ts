@@ -89,6 +89,22 @@ describe('RecoveryLoop', () => {
     expect(provisioner.start).toHaveBeenCalledWith('prov', expect.anything());
     expect(provisioner.start).not.toHaveBeenCalledWith('mine', expect.anything());
   });
+
+  it('re-drives at once a launch whose driver is gone, and leaves a live driver alone', async () => {
+    const clock = new ManualClock(t0);
+    const sessions = new InMemorySessions([
+      sessionRow({ id: 'orphan', state: 'starting', driver_key: 7 }),
+      sessionRow({ id: 'driven', state: 'provisioning', driver_key: 8 }),
+    ]);
+    sessions.deadDrivers.add(7);
+    const provisioner = { isDriving: () => false, start: vi.fn() };
+    const service = { delete: vi.fn(async () => undefined) };
+    const loop = new RecoveryLoop({ sessions, provisioner, service, clock, log });
+    clock.advance(1_000);
+    expect(await loop.tick()).toBe(1);
+    expect(provisioner.start).toHaveBeenCalledWith('orphan', ['requested', 'provisioning', 'starting']);
+    expect(provisioner.start).not.toHaveBeenCalledWith('driven', expect.anything());
+  });
 });
 
 describe('Manager', () => {

@@ -105,13 +105,15 @@ const STARTING: readonly SessionState[] = ['requested', 'provisioning', 'startin
 
 /**
  * Sessions a crashed or restarted server left half-way: launches are driven again (the agent's
- * create is idempotent), deletes are finished. Thresholds leave a live driver time to finish.
+ * create is idempotent), deletes are finished. A launch whose driver's lease is gone (the process
+ * died: see driver-lease.ts) is resumed at once; otherwise thresholds leave a live driver time to
+ * finish (they also cover launches stamped by no lease, e.g. while the database was away).
  */
 export class RecoveryLoop implements Loop {
   readonly name = 'recovery';
   constructor(
     private readonly deps: {
-      sessions: Pick<SessionRepo, 'stale'>;
+      sessions: Pick<SessionRepo, 'stale' | 'orphanedLaunches'>;
       provisioner: Pick<Provisioner, 'isDriving' | 'start'>;
       service: Pick<SessionService, 'delete'>;
       clock: Clock;
@@ -133,8 +135,11 @@ export class RecoveryLoop implements Loop {
       ['provisioning', 'starting'],
       new Date(now - (this.deps.startingAfterMs ?? 120_000)),
     );
-    for (const s of [...requested, ...starting]) {
-      if (provisioner.isDriving(s.id)) continue;
+    const orphaned = await sessions.orphanedLaunches(['provisioning', 'starting']);
+    const seen = new Set<string>();
+    for (const s of [...orphaned, ...requested, ...starting]) {
+      if (seen.has(s.id) || provisioner.isDriving(s.id)) continue;
+      seen.add(s.id);
       log.info({ sessionId: s.id, state: s.state }, 'resuming an interrupted launch');
       provisioner.start(s.id, STARTING);
       n += 1;

@@ -28,6 +28,8 @@ export class Provisioner {
       client: AgentClient;
       clock: Clock;
       log: ProvisionerLog;
+      /** This process's lease key (manager/driver-lease.ts), stamped on the launches it drives. */
+      driverKey?: () => number | null;
     },
   ) {}
 
@@ -52,7 +54,9 @@ export class Provisioner {
 
   private async run(sessionId: string, from: readonly SessionState[]): Promise<SessionState> {
     const { sessions, agents, launch, client, clock, log } = this.deps;
-    const claimed = await sessions.transition(sessionId, from, 'provisioning', null, clock.now());
+    const claimed = await sessions.transition(sessionId, from, 'provisioning', null, clock.now(), {
+      driver_key: this.deps.driverKey?.() ?? null,
+    });
     if (!claimed) return (await sessions.find(sessionId))?.state as SessionState;
     const agent = claimed.agent_id ? await agents.find(claimed.agent_id) : undefined;
     const image = await launch.image(claimed.image_id);

@@ -1,5 +1,6 @@
 import type { SessionState } from '@porthole/contracts';
 import { type Selectable, sql } from 'kysely';
+import { DRIVER_LOCK_NAMESPACE } from '../db/advisory-locks.js';
 import type { Db } from '../db/database.js';
 import type { SessionsTable } from '../db/schema.js';
 
@@ -130,7 +131,9 @@ export class SessionRepo {
     to: SessionState,
     reason: string | null,
     now: Date,
-    extra: Partial<Pick<SessionRow, 'container_id' | 'running_at' | 'agent_id' | 'keepalive_at'>> = {},
+    extra: Partial<
+      Pick<SessionRow, 'container_id' | 'running_at' | 'agent_id' | 'keepalive_at' | 'driver_key'>
+    > = {},
   ): Promise<SessionRow | undefined> {
     return this.db.transaction().execute(async (tx) => {
       const row = await tx
@@ -237,6 +240,26 @@ export class SessionRepo {
       .orderBy('updated_at')
       .limit(limit)
       .execute();
+  }
+
+  /**
+   * Launches whose driving process is gone: stamped with a lease key nobody holds any more. Taking
+   * the key's lock inside this transaction is the test (it fails while the driver lives); the
+   * lock goes with the transaction, so this only reads.
+   */
+  orphanedLaunches(states: readonly SessionState[], limit = 100): Promise<SessionRow[]> {
+    return this.db.transaction().execute((tx) =>
+      tx
+        .selectFrom('sessions')
+        .selectAll()
+        .where('state', 'in', [...states])
+        .where('ended_at', 'is', null)
+        .where('driver_key', 'is not', null)
+        .where(sql<boolean>`pg_try_advisory_xact_lock(${DRIVER_LOCK_NAMESPACE}::int, driver_key)`)
+        .orderBy('updated_at')
+        .limit(limit)
+        .execute(),
+    );
   }
 
   expiredKeepalive(now: Date, limit = 100): Promise<SessionRow[]> {

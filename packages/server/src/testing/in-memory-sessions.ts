@@ -8,6 +8,7 @@ type Subset = Pick<
   | 'setActivity'
   | 'unknownOrEnded'
   | 'stale'
+  | 'orphanedLaunches'
   | 'expiredKeepalive'
   | 'pastTimeLimit'
   | 'find'
@@ -29,6 +30,7 @@ export function sessionRow(over: Partial<SessionRow> & { id: string }): SessionR
     url: null,
     environment: null,
     share_id: null,
+    driver_key: null,
     created_at: at,
     updated_at: at,
     running_at: at,
@@ -81,6 +83,17 @@ export class InMemorySessions implements Subset {
   async stale(states: readonly SessionState[], before: Date) {
     return this.rows.filter(
       (r) => !r.ended_at && states.includes(r.state as SessionState) && (r.updated_at as Date) < before,
+    );
+  }
+  /** Lease keys whose process is gone (Postgres would let anyone take their lock). */
+  readonly deadDrivers = new Set<number>();
+  async orphanedLaunches(states: readonly SessionState[]) {
+    return this.rows.filter(
+      (r) =>
+        !r.ended_at &&
+        states.includes(r.state as SessionState) &&
+        r.driver_key !== null &&
+        this.deadDrivers.has(r.driver_key),
     );
   }
   async expiredKeepalive(now: Date) {
