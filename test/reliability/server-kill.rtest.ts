@@ -16,7 +16,7 @@ import { rfbBanner } from './support/rfb.js';
 import { AgentProcess, Plane, ServerProcess, type TestUser } from './support/stack.js';
 
 /**
- * Scenario 1 — `kill -9` the server (`porthole server` on an external database) while ten users
+ * Scenario 1 — `kill -9` the server (`porthole server` on an external database) while twenty users
  * launch at once on a real agent (`porthole agent`), then start it again on the same database and
  * port. The manager's RecoveryLoop re-drives what was left half-way (`requested` after 10 s,
  * `provisioning`/`starting` after 120 s: the product's own thresholds, untouched). Proven:
@@ -26,10 +26,12 @@ import { AgentProcess, Plane, ServerProcess, type TestUser } from './support/sta
  *   - no session counted twice: the agent's allocation (cores, memory, sessions) equals the sum
  *     over live rows, and the number of containers;
  *   - running sessions stream through the restarted server's proxy.
- * Ten launches of the light RFB image instead of the issue's twenty: twenty containers starting
- * at once on this shared 2-core machine took minutes and tripped the 90 s readiness timeout.
+ * Twenty launches, as the issue asks, of the light RFB image (Xvnc + websockify, no desktop) at
+ * 0.1 cores each, on an agent whose capacity is set to hold them all (CPU limits may overcommit).
+ * On a busy machine some may hit the agent's readiness timeout: they must then end `error` with
+ * that reason, which the test accepts.
  */
-const LAUNCHES = 10;
+const LAUNCHES = Number(process.env.PORTHOLE_KILL_LAUNCHES ?? 20);
 const CHECKIN_SECONDS = 5;
 
 let db: TestDatabase;
@@ -56,6 +58,9 @@ beforeAll(async () => {
   });
   await agent.start();
   await plane.waitAgentReady(agent.agentId, [RFB_LITE_IMAGE]);
+  await plane.admin.expect(200, 'PATCH', `/api/admin/agents/${agent.agentId}`, {
+    coresOverride: LAUNCHES * 0.1 + 1,
+  });
   for (let i = 0; i < LAUNCHES; i += 1) users.push(await plane.user('launcher'));
   steps.mark('server, agent and users ready');
 }, 400_000);
