@@ -12,6 +12,9 @@ import { MySessionsPage } from './pages/MySessions/MySessionsPage';
 import { NotFoundPage } from './pages/NotFound/NotFoundPage';
 
 // The viewer (noVNC) and the admin area load on demand: the launcher stays small.
+const DevelopersPage = lazy(() =>
+  import('./pages/Admin/Developers/DevelopersPage').then((m) => ({ default: m.DevelopersPage })),
+);
 const GroupsPage = lazy(() =>
   import('./pages/Admin/Groups/GroupsPage').then((m) => ({ default: m.GroupsPage })),
 );
@@ -60,6 +63,7 @@ export function App() {
                   <Route path="sessions" element={<AdminSessionsPage />} />
                   <Route path="staging" element={<StagingPage />} />
                   <Route path="system" element={<SystemInfoPage />} />
+                  <Route path="developers" element={<DevelopersPage />} />
                 </Route>
               </Route>
               <Route path="*" element={<NotFoundPage />} />

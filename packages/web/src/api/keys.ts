@@ -19,5 +19,6 @@ export const queryKeys = {
     sessions: (filter: Record<string, string | undefined>) => ['admin', 'sessions', filter] as const,
     staging: ['admin', 'staging'] as const,
     systemInfo: ['admin', 'system-info'] as const,
+    apiKeys: ['admin', 'api-keys'] as const,
   },
 };

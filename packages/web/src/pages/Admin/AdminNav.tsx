@@ -2,6 +2,7 @@ import { NavLink, Stack, Text } from '@mantine/core';
 import {
   IconBoxMultiple,
   IconClockPlay,
+  IconCode,
   IconDeviceDesktop,
   IconInfoCircle,
   IconMap2,
@@ -20,6 +21,7 @@ export const adminTabs = [
   { to: '/admin/sessions', label: 'Sessions', icon: IconDeviceDesktop },
   { to: '/admin/staging', label: 'Staging', icon: IconClockPlay },
   { to: '/admin/system', label: 'System info', icon: IconInfoCircle },
+  { to: '/admin/developers', label: 'Developers', icon: IconCode },
 ] as const;
 
 export function AdminNav() {
