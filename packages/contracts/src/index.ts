@@ -5,6 +5,7 @@ export * from './auth.js';
 export * from './common.js';
 export * from './errors.js';
 export * from './group-settings.js';
+export * from './image-builds.js';
 export * from './session-environment.js';
 export * from './session-path.js';
 export * from './sessions.js';

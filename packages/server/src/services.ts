@@ -9,6 +9,7 @@ import type { GrantSigner } from './agents/grant-signer.js';
 import { EffectiveSettingsService } from './api/groups/effective-settings-service.js';
 import { GroupRepo } from './api/groups/group-repo.js';
 import { GroupService } from './api/groups/group-service.js';
+import { ImageBuildService } from './api/image-builds/image-build-service.js';
 import { ImageRepo } from './api/images/image-repo.js';
 import { ImageService } from './api/images/image-service.js';
 import { SystemStatus } from './api/system-info/system-status.js';
@@ -70,6 +71,8 @@ export interface Services {
   groups: GroupService;
   zones: ZoneService;
   images: ImageService;
+  /** The default images' background build (`porthole up`), as the admin Workspaces page shows it. */
+  imageBuilds: ImageBuildService;
   workspaces: WorkspaceService;
   streams: StreamAuthService;
   proxy: EmbeddedProxy;
@@ -251,6 +254,7 @@ export async function createServices(ctx: ServiceContext): Promise<Services> {
     groups: new GroupService(new GroupRepo(db)),
     zones: new ZoneService(new ZoneRepo(db)),
     images: new ImageService(imageRepo),
+    imageBuilds: new ImageBuildService(clock),
     workspaces: new WorkspaceService(imageRepo),
     streams,
     proxy: new EmbeddedProxy({ auth, streams, upgrades, log, trustedProxies: config.trustedProxies }),

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type RunningAgent, startAgent } from '@porthole/agent';
+import type { ImageBuildEvent } from '@porthole/contracts';
 import { type RunningServer, startServer } from '@porthole/server';
 import type { Logger } from 'pino';
 import type { OptionSpec } from '../config/options.js';
@@ -51,7 +52,10 @@ export function run(argv: string[]): Promise<number> {
       await server.close();
       throw err;
     }
-    if (values['build-images']) buildInBackground(logger, values['docker-host'] as string | undefined);
+    if (values['build-images'])
+      buildInBackground(logger, values['docker-host'] as string | undefined, (event) =>
+        server.services.imageBuilds.record(event),
+      );
     await stopRequested;
     server.services.proxy.setLocalGateway(undefined);
     await agent?.close();
@@ -103,14 +107,21 @@ async function startLocalAgent(
   return agent;
 }
 
-/** A newcomer's first launch needs the default images; build them without holding up start-up. */
-function buildInBackground(logger: Logger, dockerHost: string | undefined): void {
+/**
+ * A newcomer's first launch needs the default images; build them without holding up start-up.
+ * Progress goes to the log and, as data, to the server's image-build state (admin Workspaces page).
+ */
+function buildInBackground(
+  logger: Logger,
+  dockerHost: string | undefined,
+  onProgress: (event: ImageBuildEvent) => void,
+): void {
   const log = logger.child({ component: 'images' });
   if (dockerHost && !dockerHost.startsWith('unix://')) {
     log.info('not building images: the local agent uses a remote Docker host');
     return;
   }
-  buildImages({ log: (line) => log.info(line) })
+  buildImages({ log: (line) => log.info(line), onProgress })
     .then((results) => {
       const failed = results.filter((r) => r.status === 'failed');
       if (failed.length > 0)

@@ -15,6 +15,8 @@ export interface BuildOneOptions {
   /** Every build output line, not just steps and heartbeats. */
   verbose: boolean;
   log: (line: string) => void;
+  /** Each Dockerfile step as it starts (1-based), for progress displays. */
+  onStep?: (step: number, steps: number, text: string) => void;
   heartbeatMs?: number;
 }
 
@@ -84,6 +86,7 @@ export async function buildOne(options: BuildOneOptions): Promise<string> {
           stepStarted = Date.now();
           lastLine = '';
           log(`[${name}] step ${step} ${shorten(match[3] ?? '')} (${seconds(started)})`);
+          options.onStep?.(Number(match[1]), Number(match[2]), shorten(match[3] ?? ''));
         } else {
           if (!line.startsWith(' ---> ')) lastLine = line;
           if (options.verbose) log(`[${name}]   ${line}`);

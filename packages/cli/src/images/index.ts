@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { ImageBuildEvent } from '@porthole/contracts';
 import Dockerode from 'dockerode';
 import { resolveBase } from './base.js';
 import { buildOne, tagImage } from './build-one.js';
@@ -32,6 +33,8 @@ export interface BuildImagesOptions {
   docker?: Dockerode;
   /** Progress lines; no TTY assumed. Defaults to stdout. */
   log?: (line: string) => void;
+  /** The same progress as data (plan, base, each image's start, steps and outcome, end). */
+  onProgress?: (event: ImageBuildEvent) => void;
   /** Every build output line instead of steps and heartbeats. */
   verbose?: boolean;
   /** Checkout holding images/ and the package.json whose version tags the images. */
@@ -59,21 +62,52 @@ export interface BuildResult {
 
 export async function buildImages(options: BuildImagesOptions = {}): Promise<BuildResult[]> {
   const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const progress = options.onProgress ?? (() => {});
   const names = (options.names ?? []).map((name) => {
     if (!isImageName(name)) throw new Error(`unknown image '${name}' (known: ${imageNames.join(', ')})`);
     return name;
   });
-  const docker = options.docker ?? new Dockerode();
   const root = options.root ?? findProjectRoot();
   const version = projectVersion(root);
   const namespace = options.namespace ?? defaultNamespace;
+  const plan = buildPlan(names);
+  progress({
+    type: 'plan',
+    images: plan.flat().map((spec) => ({
+      name: spec.name,
+      image: `${repositoryOf(spec.name, namespace)}:${version}`,
+    })),
+  });
+  try {
+    const results = await buildPlanned(plan, { ...options, log, onProgress: progress }, root, version);
+    progress({ type: 'end' });
+    return results;
+  } catch (err) {
+    progress({ type: 'end', error: err instanceof Error ? err.message : String(err) });
+    throw err;
+  }
+}
+
+async function buildPlanned(
+  plan: ImageSpec[][],
+  options: BuildImagesOptions & Required<Pick<BuildImagesOptions, 'log' | 'onProgress'>>,
+  root: string,
+  version: string,
+): Promise<BuildResult[]> {
+  const { log, onProgress: progress } = options;
+  const docker = options.docker ?? new Dockerode();
+  const namespace = options.namespace ?? defaultNamespace;
   const started = Date.now();
 
-  const base = await resolveBase({ docker, log, ...(options.base ? { base: options.base } : {}) });
-  log(`base: ${base.how}`);
+  const baseLog = (line: string): void => {
+    log(line);
+    progress({ type: 'base', text: line.replace(/^base: /, '') });
+  };
+  const base = await resolveBase({ docker, log: baseLog, ...(options.base ? { base: options.base } : {}) });
+  baseLog(`base: ${base.how}`);
 
   const results = new Map<ImageName, BuildResult>();
-  for (const level of buildPlan(names)) {
+  for (const level of plan) {
     const done = await Promise.all(
       level.map((spec) => {
         const parent = spec.parent ? results.get(spec.parent) : undefined;
@@ -86,6 +120,7 @@ export async function buildImages(options: BuildImagesOptions = {}): Promise<Bui
             error: `parent image ${spec.parent} is not available`,
           };
           log(`[${spec.name}] skipped: ${skipped.error}`);
+          progress({ type: 'finish', name: spec.name, status: 'skipped', error: skipped.error ?? '' });
           return Promise.resolve(skipped);
         }
         const from =
@@ -103,7 +138,16 @@ export async function buildImages(options: BuildImagesOptions = {}): Promise<Bui
         });
       }),
     );
-    for (const result of done) results.set(result.name, result);
+    for (const result of done) {
+      results.set(result.name, result);
+      if (result.status === 'skipped') continue;
+      progress({
+        type: 'finish',
+        name: result.name,
+        status: result.status,
+        ...(result.error ? { error: result.error } : {}),
+      });
+    }
   }
 
   const list = [...results.values()];
@@ -150,6 +194,7 @@ async function buildSpec(spec: ImageSpec, ctx: SpecContext): Promise<BuildResult
     }
 
     log(`[${spec.name}] building ${image} from ${from.ref}${options.force ? ' (forced)' : ''}`);
+    options.onProgress?.({ type: 'start', name: spec.name });
     const id = await buildOne({
       docker,
       name: spec.name,
@@ -161,6 +206,8 @@ async function buildSpec(spec: ImageSpec, ctx: SpecContext): Promise<BuildResult
       noCache: options.noCache ?? false,
       verbose: options.verbose ?? false,
       log,
+      onStep: (step, steps, text) =>
+        options.onProgress?.({ type: 'step', name: spec.name, step, steps, text }),
       ...(options.networkMode ? { networkMode: options.networkMode } : {}),
     });
     const info = await docker.getImage(id).inspect();

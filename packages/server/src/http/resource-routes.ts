@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { agentAdminRoutes, agentProtocolRoutes } from '../agents/agent-routes.js';
 import { groupAdminRoutes } from '../api/groups/group-routes.js';
+import { imageBuildAdminRoutes } from '../api/image-builds/image-build-routes.js';
 import { imageAdminRoutes } from '../api/images/image-routes.js';
 import { userAdminRoutes } from '../api/users/user-routes.js';
 import { workspaceRoutes } from '../api/workspaces/workspace-routes.js';
@@ -40,6 +41,7 @@ export function resourceRoutes(services: Services): {
       (admin) => groupAdminRoutes(admin, services.groups),
       (admin) => zoneAdminRoutes(admin, services.zones),
       (admin) => imageAdminRoutes(admin, services.images),
+      (admin) => imageBuildAdminRoutes(admin, services.imageBuilds),
       (admin) => apiKeyAdminRoutes(admin, services.apiKeys),
     ],
   };

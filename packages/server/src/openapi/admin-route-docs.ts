@@ -10,6 +10,7 @@ import {
   groupUpdateSchema,
   groupViewSchema,
   idParamsSchema,
+  imageBuildsViewSchema,
   imageCreateSchema,
   imageUpdateSchema,
   imageViewSchema,
@@ -187,6 +188,14 @@ export const adminRouteDocs: RouteDoc[] = [
     create: userCreateSchema,
     update: userUpdateSchema,
   }),
+  {
+    method: 'GET',
+    url: '/api/admin/image-builds',
+    summary: 'Progress of the default images built in the background at start-up (porthole up)',
+    tag: 'admin: images',
+    auth: 'admin',
+    response: imageBuildsViewSchema,
+  },
   {
     method: 'GET',
     url: '/api/admin/group-settings',
