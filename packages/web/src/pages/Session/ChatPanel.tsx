@@ -172,7 +172,8 @@ export function ChatPanel({ chat, meUserId, onClose }: Props) {
       </Box>
       <Stack gap={4} px="sm">
         <LinkState state={state} onReconnect={chat.reconnectNow} />
-        {state.error !== null && (
+        {/* The server explains a final close in an error frame too; the closed notice says it once. */}
+        {state.error !== null && state.link.kind !== 'closed' && (
           <Alert
             color="red"
             variant="light"

@@ -83,7 +83,8 @@ export function SessionPage() {
     }
   }, [id, qc, access]);
 
-  const chat = useChat(id, live && gone === null, stillWatching);
+  // Kept open after the desktop is gone: the server closes it (4001/4004) and the panel says why.
+  const chat = useChat(id, live, stillWatching);
   const chatLink = chat.state.link;
 
   // A participant's way out: the server closed chat or stream for good, or the page lost access.
