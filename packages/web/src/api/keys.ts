@@ -13,6 +13,7 @@ export const queryKeys = {
     groups: ['admin', 'groups'] as const,
     groupSettings: ['admin', 'group-settings'] as const,
     images: ['admin', 'images'] as const,
+    imageBuilds: ['admin', 'image-builds'] as const,
     zones: ['admin', 'zones'] as const,
     agents: ['admin', 'agents'] as const,
     registrationToken: ['admin', 'agents', 'registration-token'] as const,

@@ -10,6 +10,7 @@ import { EmptyState, QueryState } from '../../../components/QueryState';
 import { RowActions } from '../../../components/RowActions';
 import { formatCores, formatMemoryMb } from '../../../modules/time/format';
 import { WorkspaceIcon } from '../../Launcher/WorkspaceTile';
+import { ImageBuildsStatus } from './ImageBuildsPanel';
 import { ImageForm } from './ImageForm';
 
 export function WorkspacesPage() {
@@ -37,6 +38,7 @@ export function WorkspacesPage() {
           </Button>
         }
       />
+      <ImageBuildsStatus />
       <QueryState
         query={images}
         empty={<EmptyState title="No workspaces">Add an image to let people launch it.</EmptyState>}
