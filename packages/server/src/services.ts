@@ -50,6 +50,7 @@ import { SystemSettingsRepo } from './settings/system-settings-repo.js';
 import { ChatSockets, isChatPath } from './sharing/chat-socket.js';
 import { SharingRepo } from './sharing/sharing-repo.js';
 import { SharingService } from './sharing/sharing-service.js';
+import { AgentStreamDisconnector } from './sharing/stream-disconnector.js';
 import { StagingLoop } from './staging/staging-loop.js';
 import { StagingRepo } from './staging/staging-repo.js';
 import { StagingService } from './staging/staging-service.js';
@@ -198,6 +199,7 @@ export async function createServices(ctx: ServiceContext): Promise<Services> {
     settings,
     bus,
     clock,
+    streams: new AgentStreamDisconnector({ agents: agentRepo, client, log }),
   });
   sessionEnded = (id) => sharing.sessionEnded(id);
   const streams = new StreamAuthService({

@@ -365,7 +365,7 @@ describe('sharing across two replicas on one Redis, with a real session', () => 
     expect(v2Chat.isClosed).toBe(false);
   });
 
-  it.todo('revoking or kicking also closes an already-open stream (needs the gateway, see docs/sharing.md)');
+  // Revoke and kick closing streams already open: stream-cut.itest.ts (both stream paths).
 
   it('the session ends: every chat socket closes and its chat is gone from Redis', async () => {
     const open_ = sockets.filter((s) => !s.isClosed);

@@ -10,6 +10,8 @@ export class RfbProbe {
   private buffered = Buffer.alloc(0);
   private waiter: (() => void) | undefined;
   private closedCode: number | undefined;
+  private closedAt = 0;
+  private bytesPerPixel = 4;
 
   private constructor(private readonly ws: WebSocket) {
     ws.on('message', (data: Buffer) => {
@@ -18,6 +20,7 @@ export class RfbProbe {
     });
     ws.on('close', (code) => {
       this.closedCode = code;
+      this.closedAt = Date.now();
       this.waiter?.();
     });
     ws.on('error', () => undefined);
@@ -46,6 +49,14 @@ export class RfbProbe {
 
   get closed(): boolean {
     return this.closedCode !== undefined;
+  }
+
+  /** Resolves with the close code and when it came (ms since the epoch), or null after `timeoutMs`. */
+  async whenClosed(timeoutMs: number): Promise<{ code: number; at: number } | null> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.closedCode === undefined && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 10));
+    return this.closedCode === undefined ? null : { code: this.closedCode, at: this.closedAt };
   }
 
   async read(n: number, timeoutMs = 15_000): Promise<Buffer> {
@@ -84,6 +95,7 @@ export class RfbProbe {
     if (result !== 0) throw new Error(`security result ${result}`);
     this.ws.send(Buffer.from([1]));
     const init = await this.read(24);
+    this.bytesPerPixel = (init[4] ?? 32) / 8;
     await this.read(init.readUInt32BE(20));
     return { width: init.readUInt16BE(0), height: init.readUInt16BE(2) };
   }
@@ -96,6 +108,27 @@ export class RfbProbe {
     m.writeUInt16BE(height, 8);
     this.ws.send(m);
     return (await this.read(1, 20_000))[0] ?? -1;
+  }
+
+  /**
+   * A non-incremental FramebufferUpdateRequest for a small corner, read to its end (Raw, the
+   * only encoding a client that sent no SetEncodings gets); resolves with its rectangle count.
+   */
+  async update(size = 32): Promise<number> {
+    const m = Buffer.alloc(10);
+    m[0] = 3;
+    m.writeUInt16BE(size, 6);
+    m.writeUInt16BE(size, 8);
+    this.ws.send(m);
+    const head = await this.read(4, 20_000);
+    if (head[0] !== 0) throw new Error(`expected a FramebufferUpdate, got message type ${head[0]}`);
+    const rects = head.readUInt16BE(2);
+    for (let i = 0; i < rects; i++) {
+      const rect = await this.read(12);
+      if (rect.readInt32BE(8) !== 0) throw new Error(`unexpected encoding ${rect.readInt32BE(8)}`);
+      await this.read(rect.readUInt16BE(4) * rect.readUInt16BE(6) * this.bytesPerPixel);
+    }
+    return rects;
   }
 
   close(): void {

@@ -1,4 +1,11 @@
-import type { AgentCreateSession, AgentExec, AgentSessionState, GrantPayload } from '@porthole/contracts';
+import type {
+  AgentCreateSession,
+  AgentDisconnect,
+  AgentDisconnectResult,
+  AgentExec,
+  AgentSessionState,
+  GrantPayload,
+} from '@porthole/contracts';
 import type { GrantSigner } from './grant-signer.js';
 
 export interface AgentAddress {
@@ -26,6 +33,8 @@ export interface AgentClient {
   ): Promise<AgentSessionState>;
   destroy(agent: AgentAddress, sessionId: string): Promise<void>;
   exec(agent: AgentAddress, sessionId: string, body: AgentExec, wait: boolean): Promise<unknown>;
+  /** Closes open streams of the session (kick, revoke); `closed` says how many. */
+  disconnect(agent: AgentAddress, sessionId: string, target: AgentDisconnect): Promise<AgentDisconnectResult>;
 }
 
 const GRANT_TTL_SECONDS = 60;
@@ -66,6 +75,16 @@ export class HttpAgentClient implements AgentClient {
   exec(agent: AgentAddress, sessionId: string, body: AgentExec, wait: boolean): Promise<unknown> {
     const path = `/v1/sessions/${sessionId}/exec${wait ? '' : '?wait=false'}`;
     return this.call(agent, sessionId, 'control', 'POST', path, body, 120_000);
+  }
+
+  disconnect(
+    agent: AgentAddress,
+    sessionId: string,
+    target: AgentDisconnect,
+  ): Promise<AgentDisconnectResult> {
+    // Short: the owner's DELETE waits for it, and a dead agent has no streams left to close anyway.
+    const path = `/v1/sessions/${sessionId}/disconnect`;
+    return this.call(agent, sessionId, 'control', 'POST', path, target, 5_000);
   }
 
   private async call<T>(

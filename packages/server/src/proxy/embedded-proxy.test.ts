@@ -109,7 +109,7 @@ async function proxyApp(opts: Partial<EmbeddedProxyDeps> & { agentUrl?: string }
           agentUrl: opts.agentUrl ?? agent.url,
           role: 'owner',
           grant: 'signed-grant',
-          grantPayload: { aud: 'agent-1', sid: SID, act: 'stream', role: 'owner', exp: 0 },
+          grantPayload: { aud: 'agent-1', sid: SID, act: 'stream', role: 'owner', sub: 'u-owner', exp: 0 },
         };
       },
     },

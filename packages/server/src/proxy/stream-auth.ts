@@ -18,7 +18,7 @@ export interface StreamAuthorization {
   role: SessionRole;
   /** Signed, bound to agent + session + role, valid for a few seconds: only the connect uses it. */
   grant: string;
-  grantPayload: { aud: string; sid: string; act: 'stream'; role: SessionRole; exp: number };
+  grantPayload: { aud: string; sid: string; act: 'stream'; role: SessionRole; sub: string; exp: number };
 }
 
 const GRANT_TTL_SECONDS = 30;
@@ -56,6 +56,8 @@ export class StreamAuthService {
       sid: sessionId,
       act: 'stream' as const,
       role,
+      // The agent files the stream under this user, so a kick or a revoke can close it later.
+      sub: caller.userId,
       exp: Math.floor(Date.now() / 1000) + GRANT_TTL_SECONDS,
     };
     return {

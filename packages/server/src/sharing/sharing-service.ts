@@ -15,6 +15,7 @@ import { newId } from '../platform/crypto.js';
 import type { SessionRepo } from '../sessions/session-repo.js';
 import type { SessionService } from '../sessions/session-service.js';
 import type { SharingRepo } from './sharing-repo.js';
+import type { StreamDisconnector } from './stream-disconnector.js';
 
 export interface SharingDeps {
   repo: SharingRepo;
@@ -23,6 +24,8 @@ export interface SharingDeps {
   settings: { forUser(userId: string): Promise<EffectiveSettings> };
   bus: ShareBus;
   clock: Clock;
+  /** Closes streams already open on the agent; absent, only chat sockets are closed. */
+  streams?: StreamDisconnector;
 }
 
 /** Sharing a running session by link: who may join, as what, and taking it back. */
@@ -61,9 +64,11 @@ export class SharingService {
   }
 
   async disable(caller: Caller, sessionId: string): Promise<void> {
-    await this.ownedLive(caller, sessionId, true);
+    const session = await this.ownedLive(caller, sessionId, true);
     await this.deps.repo.setShareId(sessionId, null);
     await this.deps.repo.removeAll(sessionId);
+    // After Postgres: a viewer reconnecting while the agent closes their stream is refused.
+    await this.deps.streams?.disconnect(session, { allExceptOwner: true });
     await this.kick(sessionId, { type: 'kick', userId: null, reason: 'sharing was turned off' });
   }
 
@@ -101,9 +106,10 @@ export class SharingService {
   }
 
   async removeParticipant(caller: Caller, sessionId: string, userId: string): Promise<void> {
-    await this.ownedLive(caller, sessionId, true);
+    const session = await this.ownedLive(caller, sessionId, true);
     if (!(await this.deps.repo.removeParticipant(sessionId, userId)))
       throw new NotFoundError(`user ${userId} is not in this session`);
+    await this.deps.streams?.disconnect(session, { userId });
     await this.kick(sessionId, { type: 'kick', userId, reason: 'removed by the owner' });
   }
 

@@ -1,0 +1,51 @@
+import type { AgentDisconnect } from '@porthole/contracts';
+import type { AgentAddress, AgentClient } from '../agents/agent-client.js';
+
+export interface StreamDisconnector {
+  /** Closes open streams of `session` on its agent; the count, or null when the agent did not answer. */
+  disconnect(
+    session: { id: string; agent_id: string | null },
+    target: AgentDisconnect,
+  ): Promise<number | null>;
+}
+
+export interface DisconnectorLog {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+}
+
+/**
+ * Asks a session's agent to close the streams a kick or a revoke took away (the agent checks a
+ * grant only when a stream opens). Best effort: by the time this runs Postgres already refuses
+ * every new stream, so an agent that cannot be reached is logged, not an error for the owner.
+ */
+export class AgentStreamDisconnector implements StreamDisconnector {
+  constructor(
+    private readonly deps: {
+      /** The agent repository (only the address is needed). */
+      agents: { find(id: string): Promise<AgentAddress | undefined> };
+      client: Pick<AgentClient, 'disconnect'>;
+      log: DisconnectorLog;
+    },
+  ) {}
+
+  async disconnect(
+    session: { id: string; agent_id: string | null },
+    target: AgentDisconnect,
+  ): Promise<number | null> {
+    const log = { sessionId: session.id, agentId: session.agent_id, ...target };
+    try {
+      const agent = session.agent_id ? await this.deps.agents.find(session.agent_id) : undefined;
+      if (!agent) return 0;
+      const { closed } = await this.deps.client.disconnect(agent, session.id, target);
+      if (closed > 0) this.deps.log.info({ ...log, closed }, 'closed open streams');
+      return closed;
+    } catch (err) {
+      this.deps.log.warn(
+        { ...log, err: err instanceof Error ? err.message : String(err) },
+        'could not close open streams on the agent (new ones are refused already)',
+      );
+      return null;
+    }
+  }
+}

@@ -1,0 +1,247 @@
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { promisify } from 'node:util';
+import { type RunningAgent, startAgent } from '@porthole/agent';
+import type { AgentView, ImageView, SessionView, ShareView } from '@porthole/contracts';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GrantSigner } from '../../../packages/server/src/agents/grant-signer.js';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { startTestServer, type TestServer } from '../support/server.js';
+import { TempDirs } from '../support/temp.js';
+import { RfbProbe } from './rfb.js';
+import { call, expectStatus, People, type Person, until } from './support.js';
+
+const run = promisify(execFile);
+const SOCKET = process.env.DOCKER_SOCKET ?? '/var/run/docker.sock';
+// The light RFB image (Xvnc + websockify, same image contract) when this machine has it.
+const LITE_IMAGE = 'porthole/test-rfb-lite:latest';
+const FIREFOX_IMAGE = process.env.PORTHOLE_TEST_FIREFOX_IMAGE ?? 'porthole/firefox:latest';
+/** How soon after the owner's DELETE answers an open stream must be gone. */
+const CUT_WITHIN_MS = 1_000;
+
+async function sessionImage(): Promise<string> {
+  if (process.env.PORTHOLE_TEST_STREAM_IMAGE) return process.env.PORTHOLE_TEST_STREAM_IMAGE;
+  try {
+    await run('docker', ['image', 'inspect', LITE_IMAGE]);
+    return LITE_IMAGE;
+  } catch {
+    return FIREFOX_IMAGE;
+  }
+}
+
+/**
+ * Revoke and kick against streams already open (docs/sharing.md): the server asks the session's
+ * agent to close them, the gateway closes them with 4001, and the owner's stream goes on. Once
+ * through the embedded proxy and the agent over HTTP, once through the one-hop hand-off of
+ * `porthole up` (the proxy gives the socket to an in-process gateway).
+ */
+describe('revoke and kick close streams already open', () => {
+  const temps = new TempDirs();
+  let db: TestDatabase;
+  let a: TestServer;
+  let agent: RunningAgent | undefined;
+  let A: string;
+  let people: People;
+  let owner: Person;
+  let v1: Person;
+  let v2: Person;
+  let sessionId: string;
+  const probes: RfbProbe[] = [];
+
+  const stream = async (who: Person) => {
+    const p = await RfbProbe.open(A, sessionId, who);
+    probes.push(p);
+    expect(await p.banner()).toMatch(/^RFB 003\.00\d\n$/);
+    await p.handshake();
+    return p;
+  };
+  const share = async () => {
+    const { shareId } = expectStatus(
+      await call(A, owner, 'POST', `/api/sessions/${sessionId}/share`),
+      200,
+      'share',
+    ).json<ShareView>();
+    for (const who of [v1, v2])
+      expectStatus(await call(A, who, 'POST', `/api/shares/${shareId}/join`), 200, 'join');
+  };
+  /** Runs the DELETE; returns when its 204 came back. */
+  const remove = async (path: string) => {
+    expect((await call(A, owner, 'DELETE', path)).status).toBe(204);
+    return Date.now();
+  };
+  const expectCut = async (p: RfbProbe, answeredAt: number) => {
+    const closed = await p.whenClosed(10_000);
+    expect(closed?.code).toBe(4001);
+    expect((closed?.at ?? Number.POSITIVE_INFINITY) - answeredAt).toBeLessThan(CUT_WITHIN_MS);
+  };
+
+  beforeAll(async () => {
+    db = await createTestDatabase('sharing_stream_cut');
+    a = await startTestServer({ checkinSeconds: 1, trustedProxies: ['127.0.0.1'] }, db);
+    A = a.server.url;
+    people = await People.on(A);
+    const token = (await call(A, people.admin, 'GET', '/api/admin/agents/registration-token')).json<{
+      token: string;
+    }>().token;
+    agent = await startAgent(
+      {
+        serverUrl: A,
+        token,
+        name: `stream-cut-${randomUUID().slice(0, 6)}`,
+        listen: { host: '127.0.0.1', port: 0 },
+        dockerHost: `unix://${SOCKET}`,
+        stateDir: await temps.make('porthole-stream-cut-agent-'),
+        checkinIntervalSeconds: 1,
+      },
+      pino({ level: process.env.PORTHOLE_TEST_LOG ?? 'silent' }),
+    );
+    const agentId = agent.agentId;
+    const ref = await sessionImage();
+    const sharers = await people.group('sharers', { allow_sharing: true });
+    [owner, v1, v2] = await Promise.all([
+      people.user('owner', [sharers]),
+      people.user('v1'),
+      people.user('v2'),
+    ]);
+    const image = expectStatus(
+      await call(A, people.admin, 'POST', '/api/admin/images', {
+        name: `stream-cut-${randomUUID().slice(0, 6)}`,
+        friendlyName: 'Stream cut test',
+        dockerImage: ref,
+        cores: 0.25,
+        memoryMb: 1024,
+        agentId,
+        groupIds: [sharers],
+      }),
+      201,
+      'image create',
+    ).json<ImageView>();
+    // The agent keeps only images the server wants: this one from the moment an image names it.
+    await until(
+      `the agent to hold ${ref}`,
+      async () => {
+        const r = (await call(A, people.admin, 'GET', `/api/admin/agents/${agentId}`)).json<AgentView>();
+        return r.status === 'online' && r.images.some((i) => i.ref === ref && i.state === 'present')
+          ? r
+          : undefined;
+      },
+      60_000,
+      250,
+    );
+    sessionId = expectStatus(
+      await call(A, owner, 'POST', '/api/sessions', { imageId: image.id }),
+      201,
+      'launch',
+    ).json<SessionView>().id;
+    await until(
+      'the session to run',
+      async () => {
+        const s = (await call(A, owner, 'GET', `/api/sessions/${sessionId}`)).json<SessionView>();
+        if (s.state === 'error') throw new Error(`session failed: ${s.stateReason}`);
+        return s.state === 'running' ? s : undefined;
+      },
+      90_000,
+      250,
+    );
+  });
+
+  afterAll(async () => {
+    for (const p of probes) p.close();
+    a?.server.services.proxy.setLocalGateway(undefined);
+    if (sessionId)
+      await call(A, people.admin, 'DELETE', `/api/admin/sessions/${sessionId}`).catch(() => undefined);
+    await agent?.close();
+    if (sessionId) {
+      const { stdout } = await run('docker', [
+        'ps',
+        '-aq',
+        '--filter',
+        `label=io.porthole.session=${sessionId}`,
+      ]);
+      const ids = stdout.split('\n').filter((s) => s.length > 0);
+      if (ids.length > 0) await run('docker', ['rm', '-f', ...ids]);
+    }
+    await a?.stop();
+    await db?.drop();
+    await temps.cleanup();
+  });
+
+  describe.each([
+    ['through the embedded proxy and the agent over HTTP', false],
+    ['through the one-hop hand-off to an in-process gateway', true],
+  ])('%s', (_path, oneHop) => {
+    beforeAll(() => {
+      const gateway = agent?.gateway;
+      if (!oneHop || !gateway || !agent) return;
+      // What `porthole up` does (packages/cli/src/commands/up.ts).
+      a.server.services.proxy.setLocalGateway({
+        agentId: agent.agentId,
+        relayUpgrade: (req, socket, head, grant) => gateway.relayUpgrade(req, socket, head, grant),
+        handleRequest: (req, res, grant) => gateway.handleRequest(req, res, grant),
+      });
+    });
+
+    it('turning sharing off closes every viewer’s open stream; the owner’s keeps updating', async () => {
+      await share();
+      const own = await stream(owner);
+      const [s1, s2] = await Promise.all([stream(v1), stream(v2)]);
+      expect(await own.update()).toBeGreaterThan(0);
+      expect(await s1.update()).toBeGreaterThan(0);
+
+      const answeredAt = await remove(`/api/sessions/${sessionId}/share`);
+      await Promise.all([expectCut(s1, answeredAt), expectCut(s2, answeredAt)]);
+      expect(own.closed).toBe(false);
+      for (let i = 0; i < 3; i++) expect(await own.update()).toBeGreaterThan(0);
+      // The agent holds nothing but the owner's stream now.
+      expect(agent?.gateway.openStreams(sessionId)).toBe(1);
+      own.close();
+    });
+
+    it('a kick closes that participant’s open stream only', async () => {
+      await share();
+      const own = await stream(owner);
+      const [s1, s2] = await Promise.all([stream(v1), stream(v2)]);
+
+      const answeredAt = await remove(`/api/sessions/${sessionId}/participants/${v1.userId}`);
+      await expectCut(s1, answeredAt);
+      expect(await s2.update()).toBeGreaterThan(0);
+      expect(await own.update()).toBeGreaterThan(0);
+      expect(s2.closed).toBe(false);
+      expect(own.closed).toBe(false);
+      await expect(RfbProbe.open(A, sessionId, v1)).rejects.toThrow(/refused with 404/);
+
+      await remove(`/api/sessions/${sessionId}/share`);
+      await expectCut(s2, Date.now());
+      own.close();
+    });
+  });
+
+  it('the disconnect endpoint refuses a forged grant, a stream grant and another session’s grant (401)', async () => {
+    await share();
+    const own = await stream(owner);
+    const viewer = await stream(v1);
+    const agentId = agent?.agentId ?? '';
+    const real = a.server.services.grants;
+    const forger = new GrantSigner(GrantSigner.generatePrivateKeyPem());
+    const grants = {
+      forged: forger.issue({ aud: agentId, sid: sessionId, act: 'control' }, 60),
+      'another session': real.issue({ aud: agentId, sid: randomUUID(), act: 'control' }, 60),
+      'a stream grant': real.issue({ aud: agentId, sid: sessionId, act: 'stream', role: 'owner' }, 60),
+      'another agent': real.issue({ aud: randomUUID(), sid: sessionId, act: 'control' }, 60),
+    };
+    for (const [what, grant] of Object.entries(grants)) {
+      const res = await fetch(new URL(`/v1/sessions/${sessionId}/disconnect`, agent?.url), {
+        method: 'POST',
+        headers: { authorization: `Bearer ${grant}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ allExceptOwner: true }),
+      });
+      expect(res.status, what).toBe(401);
+    }
+    expect(await viewer.update()).toBeGreaterThan(0);
+    expect(viewer.closed).toBe(false);
+    expect(own.closed).toBe(false);
+    viewer.close();
+    own.close();
+  });
+});
