@@ -1,4 +1,4 @@
-import { Checkbox, SimpleGrid, Stack, Switch, TextInput } from '@mantine/core';
+import { Checkbox, SimpleGrid, Switch, TextInput } from '@mantine/core';
 import {
   type ApiKeyCreated,
   type ApiKeyPermission,
@@ -23,6 +23,12 @@ export const permissionHelp: Record<ApiKeyPermission, string> = {
   groups_modify: 'add_user_group, remove_user_group',
   user: 'Accepted so keys set up for Kasm carry over; grants nothing on its own',
 };
+
+/** global_admin first (it implies the rest), Kasm's inert `user` last. */
+const permissionOrder: readonly ApiKeyPermission[] = [
+  ...apiKeyPermissions.filter((p) => p !== 'user'),
+  'user',
+];
 
 type Values = {
   name: string;
@@ -77,30 +83,31 @@ export function ApiKeyForm({ onClose, onCreated }: Props) {
         autoComplete="off"
         {...form.getInputProps('name')}
       />
+      <SimpleGrid cols={{ base: 1, sm: 2 }}>
+        <TextInput
+          type="date"
+          label="Expires"
+          description="Optional: stops working at the start of this day (UTC)."
+          {...form.getInputProps('expiresAt')}
+        />
+        <Switch
+          mt={{ base: 0, sm: 'xl' }}
+          label="Read-only"
+          description="Only read endpoints, whatever its permissions."
+          {...form.getInputProps('readOnly', { type: 'checkbox' })}
+        />
+      </SimpleGrid>
       <Checkbox.Group
         label="Permissions"
         description="What the key may call on the developer API (/api/public)."
         {...form.getInputProps('permissions')}
       >
         <SimpleGrid cols={{ base: 1, sm: 2 }} mt="xs" spacing="xs">
-          {apiKeyPermissions.map((p) => (
+          {permissionOrder.map((p) => (
             <Checkbox key={p} value={p} label={p} description={permissionHelp[p]} />
           ))}
         </SimpleGrid>
       </Checkbox.Group>
-      <Stack gap="xs">
-        <Switch
-          label="Read-only"
-          description="May only call read endpoints, whatever its permissions say."
-          {...form.getInputProps('readOnly', { type: 'checkbox' })}
-        />
-        <TextInput
-          type="date"
-          label="Expires"
-          description="Optional. The key stops working at the start of this day (UTC); empty: never."
-          {...form.getInputProps('expiresAt')}
-        />
-      </Stack>
     </FormModal>
   );
 }
