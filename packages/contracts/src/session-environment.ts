@@ -34,5 +34,8 @@ export const sessionEnvironmentSchema = z
         });
       }
     }
-  });
+  })
+  .describe(
+    `Extra environment variables for the session's container: names [A-Za-z_][A-Za-z0-9_]*, at most ${SESSION_ENV_MAX_ENTRIES}, values at most ${SESSION_ENV_MAX_VALUE_LENGTH} characters; names the platform sets (VNC_PW, KASM_ID, KASM_USER, KASM_URL, VNC_RESOLUTION, DISPLAY, HOME, USER, PORTHOLE_*, LD_*) are refused`,
+  );
 export type SessionEnvironment = z.infer<typeof sessionEnvironmentSchema>;

@@ -62,8 +62,15 @@ describe('OpenAPI document', () => {
     const session = doc.paths['/api/sessions/{id}']?.get;
     expect(session?.parameters).toEqual([expect.objectContaining({ name: 'id', in: 'path' })]);
     const kasm = doc.paths['/api/public/request_kasm']?.post;
-    const kasmBody = kasm?.requestBody?.content['application/json']?.schema as { required: string[] };
+    const kasmBody = kasm?.requestBody?.content['application/json']?.schema as {
+      required: string[];
+      properties: Record<string, { type?: string; description?: string }>;
+    };
     expect(kasmBody.required).toEqual(expect.arrayContaining(['user_id', 'image_id']));
+    expect(kasmBody.properties.environment).toMatchObject({
+      type: 'object',
+      description: expect.stringMatching(/refused/),
+    });
     expect(kasm?.summary).toMatch(/users_auth_session/);
   });
 });
