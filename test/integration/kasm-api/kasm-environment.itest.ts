@@ -1,4 +1,5 @@
 import Docker from 'dockerode';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AgentStack, startAgentFor, until, workspaceImagePresent } from './agent-stack.js';
 import {
@@ -44,6 +45,20 @@ afterAll(async () => {
   await db?.drop();
 });
 
+/** What the sessions row still holds of the request's environment. */
+async function storedEnvironment(kasmId: string): Promise<unknown> {
+  const c = new pg.Client({ connectionString: db.url });
+  await c.connect();
+  try {
+    const r = await c.query<{ environment: unknown }>('SELECT environment FROM sessions WHERE id = $1', [
+      kasmId.replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, '$1-$2-$3-$4-$5'),
+    ]);
+    return r.rows[0]?.environment;
+  } finally {
+    await c.end();
+  }
+}
+
 async function containerEnv(kasmId: string): Promise<string[]> {
   const uuid = `${kasmId.slice(0, 8)}-${kasmId.slice(8, 12)}-${kasmId.slice(12, 16)}-${kasmId.slice(16, 20)}-${kasmId.slice(20)}`;
   const [found] = await docker.listContainers({
@@ -74,6 +89,8 @@ describe.skipIf(!haveImage)('request_kasm environment', () => {
     });
     expect(env).toEqual(expect.arrayContaining(['FOO=bar baz', 'EMPTY=', 'KASM_URL=https://example.com/']));
     expect(env.some((e) => e.startsWith('VNC_PW='))).toBe(true);
+    // Once the container exists the values (possibly tokens) are not kept at rest any longer.
+    expect(await storedEnvironment(kasmId)).toBeNull();
   });
 
   it('refuses names the platform sets, naming the variable', async () => {
