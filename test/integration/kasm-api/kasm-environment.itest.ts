@@ -1,8 +1,10 @@
+import type { StagingView, ZoneView } from '@porthole/contracts';
 import Docker from 'dockerode';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AgentStack, startAgentFor, until, workspaceImagePresent } from './agent-stack.js';
 import {
+  type ApiClient,
   adminClient,
   createKey,
   createTestDatabase,
@@ -23,13 +25,14 @@ let db: Awaited<ReturnType<typeof createTestDatabase>>;
 let t: TestServer;
 let stack: AgentStack;
 let api: KasmClient;
+let admin: ApiClient;
 let userId: string;
 
 beforeAll(async () => {
   if (!haveImage) return;
   db = await createTestDatabase('kasm_environment');
   t = await startTestServer(db.url);
-  const admin = await adminClient(t.server);
+  admin = await adminClient(t.server);
   stack = await startAgentFor(t, admin);
   api = new KasmClient(
     t.server.url,
@@ -45,13 +48,15 @@ afterAll(async () => {
   await db?.drop();
 });
 
+const uuidOf = (kasmId: string) => kasmId.replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, '$1-$2-$3-$4-$5');
+
 /** What the sessions row still holds of the request's environment. */
 async function storedEnvironment(kasmId: string): Promise<unknown> {
   const c = new pg.Client({ connectionString: db.url });
   await c.connect();
   try {
     const r = await c.query<{ environment: unknown }>('SELECT environment FROM sessions WHERE id = $1', [
-      kasmId.replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, '$1-$2-$3-$4-$5'),
+      uuidOf(kasmId),
     ]);
     return r.rows[0]?.environment;
   } finally {
@@ -60,7 +65,7 @@ async function storedEnvironment(kasmId: string): Promise<unknown> {
 }
 
 async function containerEnv(kasmId: string): Promise<string[]> {
-  const uuid = `${kasmId.slice(0, 8)}-${kasmId.slice(8, 12)}-${kasmId.slice(12, 16)}-${kasmId.slice(16, 20)}-${kasmId.slice(20)}`;
+  const uuid = uuidOf(kasmId);
   const [found] = await docker.listContainers({
     all: true,
     filters: { label: [`io.porthole.session=${uuid}`] },
@@ -130,5 +135,46 @@ describe.skipIf(!haveImage)('request_kasm environment', () => {
     // Only the first request started anything.
     const kasms = await api.call('get_user_kasms', { user_id: userId });
     expect((kasms.body.kasms as unknown[]).length).toBe(1);
+  });
+
+  it('takes a fresh container rather than a staged one, whose environment is already fixed', async () => {
+    // Room under the group's session limit (2) for the fresh kasm and the staged one.
+    for (const k of (await api.call('get_user_kasms', { user_id: userId })).body.kasms as Array<{
+      kasm_id: string;
+    }>)
+      expect((await admin.delete(`/api/admin/sessions/${uuidOf(k.kasm_id)}`)).status).toBe(204);
+    const zones = (await admin.get<{ items: ZoneView[] }>('/api/admin/zones')).body.items;
+    const zone = zones.find((z) => z.isDefault) ?? zones[0];
+    const created = await admin.post<StagingView>('/api/admin/staging', {
+      zoneId: zone?.id,
+      imageId: stack.image.id,
+      desiredCount: 1,
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const standbyId = await until('a staged session to be ready', async () => {
+      const live = await api.call('get_kasms');
+      const staged = (
+        live.body.kasms as Array<{ kasm_id: string; user_id: string | null; operational_status: string }>
+      ).find((k) => k.user_id === null && k.operational_status === 'running');
+      return staged?.kasm_id;
+    });
+    const r = await api.call('request_kasm', {
+      user_id: userId,
+      image_id: hex(stack.image.id),
+      environment: { FROM_REQUEST: 'yes' },
+    });
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    expect(r.body.kasm_id).not.toBe(standbyId);
+    expect(['requested', 'provisioning']).toContain(r.body.status);
+    const env = await until('the fresh container', async () => {
+      const s = await api.call('get_kasm_status', { kasm_id: r.body.kasm_id });
+      return s.body.operational_status === 'running' ? containerEnv(String(r.body.kasm_id)) : undefined;
+    });
+    expect(env).toContain('FROM_REQUEST=yes');
+    // The standby is still there for a request without variables.
+    const plain = await api.call('request_kasm', { user_id: userId, image_id: hex(stack.image.id) });
+    expect(plain.body).toMatchObject({ kasm_id: standbyId, status: 'running' });
+    expect(await containerEnv(standbyId)).not.toContain('FROM_REQUEST=yes');
+    await admin.delete(`/api/admin/staging/${created.body.id}`);
   });
 });
