@@ -1,15 +1,12 @@
-import { execFile } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
-import { promisify } from 'node:util';
-import { type RunningAgent, startAgent } from '@porthole/agent';
-import type { AgentView, ImageView, JoinedSession, SessionView, ShareView } from '@porthole/contracts';
+import type { RunningAgent } from '@porthole/agent';
+import type { JoinedSession, SessionView, ShareView } from '@porthole/contracts';
 import type { Redis } from 'ioredis';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PortholeProcess } from '../support/cli.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { TempDirs } from '../support/temp.js';
+import { launchRealSession, removeSessionContainers, startTestAgent } from './real-session.js';
 import { RfbProbe } from './rfb.js';
 import {
   ChatClient,
@@ -26,9 +23,7 @@ import {
   until,
 } from './support.js';
 
-const run = promisify(execFile);
 const FIREFOX_IMAGE = process.env.PORTHOLE_TEST_FIREFOX_IMAGE ?? 'porthole/firefox:latest';
-const SOCKET = process.env.DOCKER_SOCKET ?? '/var/run/docker.sock';
 
 /**
  * Issue 8 end to end on the server side: replica A is `startServer` in this process, replica B is
@@ -83,22 +78,7 @@ describe('sharing across two replicas on one Redis, with a real session', () => 
       redis.url,
     ]);
     people = await People.on(A);
-    const token = (await call(A, people.admin, 'GET', '/api/admin/agents/registration-token')).json<{
-      token: string;
-    }>().token;
-    agent = await startAgent(
-      {
-        serverUrl: A,
-        token,
-        name: `sharing-${randomUUID().slice(0, 6)}`,
-        listen: { host: '127.0.0.1', port: 0 },
-        dockerHost: `unix://${SOCKET}`,
-        stateDir: await temps.make('porthole-sharing-agent-'),
-        checkinIntervalSeconds: 1,
-      },
-      pino({ level: process.env.PORTHOLE_TEST_LOG ?? 'silent' }),
-    );
-    const agentId = agent.agentId;
+    agent = await startTestAgent(A, people, temps, 'sharing');
     const sharers = await people.group('sharers', { allow_sharing: true });
     [owner, v1, v2, v3, late, stranger] = await Promise.all([
       people.user('owner', [sharers]),
@@ -108,46 +88,13 @@ describe('sharing across two replicas on one Redis, with a real session', () => 
       people.user('late'),
       people.user('stranger'),
     ]);
-    await until(
-      'the agent to hold the firefox image',
-      async () => {
-        const r = (await call(A, people.admin, 'GET', `/api/admin/agents/${agentId}`)).json<AgentView>();
-        return r.status === 'online' && r.images.some((i) => i.ref === FIREFOX_IMAGE && i.state === 'present')
-          ? r
-          : undefined;
-      },
-      60_000,
-      250,
-    );
-    const image = expectStatus(
-      await call(A, people.admin, 'POST', '/api/admin/images', {
-        name: `sharing-ff-${randomUUID().slice(0, 6)}`,
-        friendlyName: 'Sharing test firefox',
-        dockerImage: FIREFOX_IMAGE,
-        cores: 0.25,
-        memoryMb: 1536,
-        agentId,
-        groupIds: [sharers],
-      }),
-      201,
-      'image create',
-    ).json<ImageView>();
-    const launched = expectStatus(
-      await call(A, owner, 'POST', '/api/sessions', { imageId: image.id }),
-      201,
-      'launch',
-    ).json<SessionView>();
-    sessionId = launched.id;
-    await until(
-      'the session to run',
-      async () => {
-        const s = (await call(A, owner, 'GET', `/api/sessions/${sessionId}`)).json<SessionView>();
-        if (s.state === 'error') throw new Error(`session failed: ${s.stateReason}`);
-        return s.state === 'running' ? s : undefined;
-      },
-      90_000,
-      250,
-    );
+    sessionId = await launchRealSession(A, people, {
+      agentId: agent.agentId,
+      ref: FIREFOX_IMAGE,
+      groupIds: [sharers],
+      owner,
+      memoryMb: 1536,
+    });
     const b = await startB;
     bProc = b.proc;
     B = b.url;
@@ -158,16 +105,7 @@ describe('sharing across two replicas on one Redis, with a real session', () => 
     if (sessionId)
       await call(A, people.admin, 'DELETE', `/api/admin/sessions/${sessionId}`).catch(() => undefined);
     await agent?.close();
-    if (sessionId) {
-      const { stdout } = await run('docker', [
-        'ps',
-        '-aq',
-        '--filter',
-        `label=io.porthole.session=${sessionId}`,
-      ]);
-      const ids = stdout.split('\n').filter((s) => s.length > 0);
-      if (ids.length > 0) await run('docker', ['rm', '-f', ...ids]);
-    }
+    if (sessionId) await removeSessionContainers(sessionId);
     await bProc?.kill('SIGTERM');
     await a?.stop();
     keys?.disconnect();

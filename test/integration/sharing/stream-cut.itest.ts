@@ -1,19 +1,18 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
-import { type RunningAgent, startAgent } from '@porthole/agent';
-import type { AgentView, ImageView, SessionView, ShareView } from '@porthole/contracts';
-import pino from 'pino';
+import type { RunningAgent } from '@porthole/agent';
+import type { ShareView } from '@porthole/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GrantSigner } from '../../../packages/server/src/agents/grant-signer.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { TempDirs } from '../support/temp.js';
+import { launchRealSession, removeSessionContainers, startTestAgent } from './real-session.js';
 import { RfbProbe } from './rfb.js';
-import { call, expectStatus, People, type Person, until } from './support.js';
+import { call, expectStatus, People, type Person } from './support.js';
 
 const run = promisify(execFile);
-const SOCKET = process.env.DOCKER_SOCKET ?? '/var/run/docker.sock';
 // The light RFB image (Xvnc + websockify, same image contract) when this machine has it.
 const LITE_IMAGE = 'porthole/test-rfb-lite:latest';
 const FIREFOX_IMAGE = process.env.PORTHOLE_TEST_FIREFOX_IMAGE ?? 'porthole/firefox:latest';
@@ -81,69 +80,20 @@ describe('revoke and kick close streams already open', () => {
     a = await startTestServer({ checkinSeconds: 1, trustedProxies: ['127.0.0.1'] }, db);
     A = a.server.url;
     people = await People.on(A);
-    const token = (await call(A, people.admin, 'GET', '/api/admin/agents/registration-token')).json<{
-      token: string;
-    }>().token;
-    agent = await startAgent(
-      {
-        serverUrl: A,
-        token,
-        name: `stream-cut-${randomUUID().slice(0, 6)}`,
-        listen: { host: '127.0.0.1', port: 0 },
-        dockerHost: `unix://${SOCKET}`,
-        stateDir: await temps.make('porthole-stream-cut-agent-'),
-        checkinIntervalSeconds: 1,
-      },
-      pino({ level: process.env.PORTHOLE_TEST_LOG ?? 'silent' }),
-    );
-    const agentId = agent.agentId;
-    const ref = await sessionImage();
+    agent = await startTestAgent(A, people, temps, 'stream-cut');
     const sharers = await people.group('sharers', { allow_sharing: true });
     [owner, v1, v2] = await Promise.all([
       people.user('owner', [sharers]),
       people.user('v1'),
       people.user('v2'),
     ]);
-    const image = expectStatus(
-      await call(A, people.admin, 'POST', '/api/admin/images', {
-        name: `stream-cut-${randomUUID().slice(0, 6)}`,
-        friendlyName: 'Stream cut test',
-        dockerImage: ref,
-        cores: 0.25,
-        memoryMb: 1024,
-        agentId,
-        groupIds: [sharers],
-      }),
-      201,
-      'image create',
-    ).json<ImageView>();
-    // The agent keeps only images the server wants: this one from the moment an image names it.
-    await until(
-      `the agent to hold ${ref}`,
-      async () => {
-        const r = (await call(A, people.admin, 'GET', `/api/admin/agents/${agentId}`)).json<AgentView>();
-        return r.status === 'online' && r.images.some((i) => i.ref === ref && i.state === 'present')
-          ? r
-          : undefined;
-      },
-      60_000,
-      250,
-    );
-    sessionId = expectStatus(
-      await call(A, owner, 'POST', '/api/sessions', { imageId: image.id }),
-      201,
-      'launch',
-    ).json<SessionView>().id;
-    await until(
-      'the session to run',
-      async () => {
-        const s = (await call(A, owner, 'GET', `/api/sessions/${sessionId}`)).json<SessionView>();
-        if (s.state === 'error') throw new Error(`session failed: ${s.stateReason}`);
-        return s.state === 'running' ? s : undefined;
-      },
-      90_000,
-      250,
-    );
+    sessionId = await launchRealSession(A, people, {
+      agentId: agent.agentId,
+      ref: await sessionImage(),
+      groupIds: [sharers],
+      owner,
+      memoryMb: 1024,
+    });
   });
 
   afterAll(async () => {
@@ -152,16 +102,7 @@ describe('revoke and kick close streams already open', () => {
     if (sessionId)
       await call(A, people.admin, 'DELETE', `/api/admin/sessions/${sessionId}`).catch(() => undefined);
     await agent?.close();
-    if (sessionId) {
-      const { stdout } = await run('docker', [
-        'ps',
-        '-aq',
-        '--filter',
-        `label=io.porthole.session=${sessionId}`,
-      ]);
-      const ids = stdout.split('\n').filter((s) => s.length > 0);
-      if (ids.length > 0) await run('docker', ['rm', '-f', ...ids]);
-    }
+    if (sessionId) await removeSessionContainers(sessionId);
     await a?.stop();
     await db?.drop();
     await temps.cleanup();
