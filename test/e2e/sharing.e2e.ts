@@ -202,6 +202,15 @@ describe('session sharing in the browser', () => {
     await ownerPage.getByTestId('chat-person').filter({ hasText: guest.username }).waitFor();
     await shot(ownerPage, 'owner-chat');
     await shot(guestPage, 'viewer-chat');
+
+    // With the panel hidden, the chat button counts what others wrote meanwhile.
+    await guestPage.getByRole('button', { name: 'Hide chat' }).first().click();
+    await guestPage.getByTestId('chat-panel').waitFor({ state: 'detached' });
+    await ownerPage.getByTestId('chat-input').fill('are you still there?');
+    await ownerPage.getByTestId('chat-input').press('Enter');
+    await guestPage.getByTestId('chat-unread').getByText('1', { exact: true }).waitFor({ timeout: 20_000 });
+    await guestPage.getByRole('button', { name: 'Show chat' }).click();
+    await waitForChatText(guestPage, 'are you still there?');
   });
 
   it('the owner sees the participant and removes them; the viewer is told', async () => {
@@ -226,5 +235,23 @@ describe('session sharing in the browser', () => {
       .filter({ hasText: guest.username })
       .waitFor({ state: 'detached' });
     expect(await ownerPage.getByTestId('connection-state').textContent()).toBe('Connected');
+  });
+
+  it('the owner stops sharing (confirmed): the old link is dead for everyone', async () => {
+    if (!(await ownerPage.getByTestId('share-panel').isVisible()))
+      await ownerPage.getByTestId('share-button').click();
+    await ownerPage.getByTestId('share-disable').click();
+    // The confirmation (the share popover is a dialog too).
+    await ownerPage
+      .getByRole('dialog')
+      .filter({ hasText: 'The link stops working' })
+      .getByRole('button', { name: 'Stop sharing' })
+      .click();
+    // The popover closed under the modal (kept mounted, so the confirmation ran); it now offers
+    // sharing again.
+    await ownerPage.getByTestId('share-enable').waitFor({ state: 'attached', timeout: 15_000 });
+    await goto(guestPage, new URL(link).pathname);
+    await guestPage.getByTestId('join-dead-link').waitFor({ timeout: 15_000 });
+    await shot(guestPage, 'dead-link');
   });
 });

@@ -1,4 +1,15 @@
-import { ActionIcon, Badge, Box, Button, Divider, Group, Popover, Text, Tooltip } from '@mantine/core';
+import {
+  ActionIcon,
+  Badge,
+  Box,
+  Button,
+  Divider,
+  Group,
+  Indicator,
+  Popover,
+  Text,
+  Tooltip,
+} from '@mantine/core';
 import type { SessionRole, SessionView } from '@porthole/contracts';
 import {
   IconArrowLeft,
@@ -94,6 +105,8 @@ export interface ControlBarProps {
   /** The owner's sharing controls, when the owner's groups allow sharing. */
   sharePanel?: ReactNode;
   chatOpen: boolean;
+  /** Messages from others since the chat was last open. */
+  chatUnread?: number;
   onToggleChat: () => void;
   onBack: () => void;
   onFullscreen: () => void;
@@ -196,9 +209,17 @@ export function ControlBar(p: ControlBarProps) {
             <Popover.Dropdown>{p.sharePanel}</Popover.Dropdown>
           </Popover>
         )}
-        <Tool label={p.chatOpen ? 'Hide chat' : 'Show chat'} onClick={p.onToggleChat} active={p.chatOpen}>
-          <IconMessages size={18} />
-        </Tool>
+        <Indicator
+          label={p.chatUnread}
+          disabled={!p.chatUnread}
+          size={16}
+          offset={6}
+          data-testid="chat-unread"
+        >
+          <Tool label={p.chatOpen ? 'Hide chat' : 'Show chat'} onClick={p.onToggleChat} active={p.chatOpen}>
+            <IconMessages size={18} />
+          </Tool>
+        </Indicator>
         {input && (
           <Popover position="bottom-end" shadow="md" withArrow trapFocus={false}>
             <Popover.Target>

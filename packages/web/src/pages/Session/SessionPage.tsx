@@ -54,7 +54,9 @@ export function SessionPage() {
   const live = view !== undefined && !endedStates.includes(view.state);
   // Someone else's desktop fits the window by default: its size is the owner's.
   const scaled = scaledChoice ?? !owner;
-  const chatOpen = chatChoice ?? wide;
+  // Open by default once there is someone to chat with (shared, or joined), on a wide window; a
+  // session nobody else can see keeps the whole width for its desktop.
+  const chatOpen = chatChoice ?? (wide && (!owner || view?.shareId != null));
 
   const setSession = useCallback(
     (fresh: SessionAccess['session']) =>
@@ -86,6 +88,14 @@ export function SessionPage() {
   // Kept open after the desktop is gone: the server closes it (4001/4004) and the panel says why.
   const chat = useChat(id, live, stillWatching);
   const chatLink = chat.state.link;
+  // Others' messages that arrived while the panel was closed: a count on the chat button.
+  const meId = me.data?.id;
+  const othersWrote = chat.state.messages.filter((m) => m.kind === 'message' && m.userId !== meId).length;
+  const [seen, setSeen] = useState(0);
+  useEffect(() => {
+    if (chatOpen) setSeen(othersWrote);
+  }, [chatOpen, othersWrote]);
+  const unread = chatOpen ? 0 : Math.max(0, othersWrote - seen);
 
   // A participant's way out: the server closed chat or stream for good, or the page lost access.
   useEffect(() => {
@@ -156,6 +166,7 @@ export function SessionPage() {
         canManage={canManage}
         sharePanel={access.data?.mayShare ? <SharePanel session={view} now={now} /> : undefined}
         chatOpen={chatOpen}
+        chatUnread={unread}
         onToggleChat={() => setChatOpen(!chatOpen)}
         onBack={back}
         onFullscreen={() => void toggleFullscreen().then(refocus)}
