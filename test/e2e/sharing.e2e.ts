@@ -254,4 +254,33 @@ describe('session sharing in the browser', () => {
     await guestPage.getByTestId('join-dead-link').waitFor({ timeout: 15_000 });
     await shot(guestPage, 'dead-link');
   });
+
+  it('shared again (a new link), joined again, then deleted by the owner: the viewer is told it ended', async () => {
+    if (!(await ownerPage.getByTestId('share-panel').isVisible()))
+      await ownerPage.getByTestId('share-button').click();
+    await ownerPage.getByTestId('share-enable').click();
+    const input = ownerPage.getByTestId('share-link');
+    await input.waitFor();
+    const fresh = await input.inputValue();
+    expect(fresh).not.toBe(link);
+    await goto(guestPage, new URL(fresh).pathname);
+    await guestPage.waitForURL(/\/sessions\/[0-9a-f-]{36}$/, { timeout: 20_000 });
+    await guestPage.getByTestId('role-badge').filter({ hasText: 'viewer' }).waitFor();
+    await guestPage
+      .getByTestId('connection-state')
+      .filter({ hasText: 'Connected' })
+      .waitFor({ timeout: 60_000 });
+    await ownerPage.keyboard.press('Escape');
+    await ownerPage.getByRole('button', { name: 'Delete session' }).click();
+    await ownerPage
+      .getByRole('dialog')
+      .filter({ hasText: 'cannot be undone' })
+      .getByRole('button', { name: 'Delete session' })
+      .click();
+    const gone = guestPage.getByTestId('session-gone');
+    await gone.waitFor({ timeout: 30_000 });
+    expect(await gone.getAttribute('data-code')).toBe('4004');
+    expect(await gone.textContent()).toContain('The session has ended');
+    await shot(guestPage, 'viewer-ended');
+  });
 });
