@@ -47,6 +47,8 @@ interface Tracked {
   quietSince: number;
   /** Follows the upstream's frames, for streams that may be cut with a close code (see `cut`). */
   frames: FrameBoundary | undefined;
+  /** The upstream 'data' listener that feeds `frames`. */
+  follower: ((chunk: Buffer) => void) | undefined;
   cuttable: boolean;
 }
 
@@ -116,6 +118,7 @@ export class StreamGuard {
       lastTotal: c?.total ?? 0,
       quietSince: Date.now(),
       frames: undefined,
+      follower: undefined,
       cuttable: options.cuttable ?? false,
     });
     socket.once('close', () => {
@@ -139,7 +142,8 @@ export class StreamGuard {
       process.nextTick(() => {
         const frames = new FrameBoundary();
         tracked.frames = frames;
-        peer.on('data', (chunk: Buffer) => frames.push(chunk));
+        tracked.follower = (chunk: Buffer) => frames.push(chunk);
+        peer.on('data', tracked.follower);
       });
     }
     const follow = (other: Duplex) => () => {
@@ -157,26 +161,52 @@ export class StreamGuard {
   }
 
   /**
-   * Ends an upgraded stream for good: the upstream is dropped and, when the browser side stands
-   * between two frames, gets a close frame with `code` first (so the page can tell a removal from
-   * a network drop); otherwise it is destroyed (the browser sees 1006). Returns whether it was
+   * Ends an upgraded stream for good with a WebSocket close `code`, so the page can tell a removal
+   * from a network drop. With the upstream's frames followed (`cuttable`), the frame in flight is
+   * finished first (within the close grace), then the upstream is dropped and the close frame
+   * written; otherwise both sides are destroyed (the browser sees 1006). Returns whether it was
    * tracked.
    */
   cut(socket: Duplex, code: number, reason: string): boolean {
     const tracked = this.streams.get(socket);
     if (!tracked) return false;
-    const peer = tracked.peer;
-    if (peer) {
-      socket.unpipe(peer);
-      peer.unpipe(socket);
-      peer.destroy();
-      // Whatever the browser still sends (its close reply) is read and dropped, not left queued.
-      socket.resume();
+    const { peer, frames, follower } = tracked;
+    if (!peer || !frames || !socket.writable) {
+      peer?.destroy();
+      socket.destroy();
+      return true;
     }
-    if (peer && tracked.frames?.atBoundary && socket.writable) {
+    socket.unpipe(peer);
+    peer.unpipe(socket);
+    // Whatever the browser still sends (its close reply) is read and dropped, not left queued.
+    socket.resume();
+    const finish = () => {
+      peer.destroy();
       socket.end(closeFrame(code, reason));
       setTimeout(() => socket.destroy(), this.limits.closeGraceMs).unref();
-    } else socket.destroy();
+    };
+    if (frames.atBoundary) {
+      finish();
+      return true;
+    }
+    // The follower has seen every chunk the browser got; from now on this listener forwards only
+    // the rest of the frame in flight, then closes.
+    const giveUp = setTimeout(() => {
+      peer.destroy();
+      socket.destroy();
+    }, this.limits.closeGraceMs);
+    giveUp.unref();
+    if (follower) peer.off('data', follower);
+    const rest = (chunk: Buffer) => {
+      const n = frames.pushToBoundary(chunk);
+      if (n > 0) socket.write(n === chunk.length ? chunk : chunk.subarray(0, n));
+      if (!frames.atBoundary) return;
+      peer.off('data', rest);
+      clearTimeout(giveUp);
+      finish();
+    };
+    peer.on('data', rest);
+    peer.resume();
     return true;
   }
 

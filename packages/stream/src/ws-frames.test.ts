@@ -85,6 +85,28 @@ describe('FrameBoundary', () => {
     },
   );
 
+  it.each([1, 5, 4096])(
+    'pushToBoundary takes exactly the rest of the frame in flight (chunks of %i)',
+    (size) => {
+      const fb = new FrameBoundary();
+      // 1000 bytes into the 70 000-byte frame (frames 0–3 come before it).
+      const cutAt = frames.slice(0, 4).reduce((n, f) => n + f.length, 0) + 1000;
+      const frameEnd = cutAt - 1000 + (frames[4]?.length ?? 0);
+      fb.push(stream.subarray(0, cutAt));
+      let taken = 0;
+      for (let i = cutAt; i < stream.length && !fb.atBoundary; i += size) {
+        const chunk = stream.subarray(i, Math.min(i + size, stream.length));
+        const n = fb.pushToBoundary(chunk);
+        taken += n;
+        if (!fb.atBoundary) expect(n).toBe(chunk.length);
+      }
+      // Stops where that frame ends: the rest of it, nothing of the next.
+      expect(fb.atBoundary).toBe(true);
+      expect(cutAt + taken).toBe(frameEnd);
+      expect(fb.pushToBoundary(stream.subarray(cutAt + taken))).toBe(0);
+    },
+  );
+
   it('skips a mask key in a masked header', () => {
     const masked = Buffer.concat([Buffer.from([0x82, 0x80 | 2, 1, 2, 3, 4]), Buffer.from([9, 9])]);
     const fb = new FrameBoundary();

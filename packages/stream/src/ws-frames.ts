@@ -33,8 +33,21 @@ export class FrameBoundary {
   }
 
   push(chunk: Buffer): void {
+    this.consume(chunk, false);
+  }
+
+  /**
+   * Takes bytes of `chunk` only up to the end of the frame in flight; returns how many it took
+   * (all of them when the frame goes on past this chunk). To finish a frame and stop there.
+   */
+  pushToBoundary(chunk: Buffer): number {
+    return this.consume(chunk, true);
+  }
+
+  private consume(chunk: Buffer, stopAtBoundary: boolean): number {
     let i = 0;
     while (i < chunk.length) {
+      if (stopAtBoundary && this.atBoundary) return i;
       if (this.remaining > 0) {
         const n = Math.min(this.remaining, chunk.length - i);
         this.remaining -= n;
@@ -47,6 +60,7 @@ export class FrameBoundary {
       this.remaining = this.payloadLength();
       this.headerBytes = 0;
     }
+    return i;
   }
 
   /** The whole header's length once its first two bytes are known. */

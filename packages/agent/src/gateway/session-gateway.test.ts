@@ -2,7 +2,12 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingHttpHeaders, request, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
+import {
+  createConnection,
+  createServer as createNetServer,
+  type Server as NetServer,
+  type Socket,
+} from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { GrantPayload } from '@porthole/contracts';
@@ -318,6 +323,49 @@ describe('SessionGateway', () => {
     expect(gw.openStreams(SID)).toBe(1);
     owner.close();
   });
+});
+
+describe('SessionGateway disconnect mid-frame', () => {
+  it("finishes the collaborator's frame in flight, then closes with 4001", async () => {
+    const { gw, port } = await gateway();
+    // A raw client, to see where the gateway's bytes stop: one 16 MiB frame out (masked with a
+    // zero key), its echo back, cut once the first MiB of the echo is in.
+    const size = 16 * 1024 * 1024;
+    const sock = createConnection(port, '127.0.0.1');
+    await new Promise((r) => sock.once('connect', r));
+    sock.write(
+      `GET /session/${SID}/websockify HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+        `Sec-WebSocket-Key: ${Buffer.alloc(16, 1).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n` +
+        `Sec-WebSocket-Protocol: binary\r\nx-porthole-grant: collaborator:carol\r\n\r\n`,
+    );
+    const head = Buffer.alloc(14);
+    head[0] = 0x82;
+    head[1] = 0x80 | 127;
+    head.writeBigUInt64BE(BigInt(size), 2);
+    sock.write(Buffer.concat([head, Buffer.alloc(size, 7)]));
+    const chunks: Buffer[] = [];
+    let length = 0;
+    let body = -1;
+    let cut = false;
+    sock.on('data', (c: Buffer) => {
+      chunks.push(c);
+      length += c.length;
+      if (body < 0) body = Buffer.concat(chunks).indexOf('\r\n\r\n') + 4 || -1;
+      if (!cut && body > 0 && length - body > 1024 * 1024) {
+        cut = true;
+        expect(gw.disconnect(SID, { userId: 'carol' })).toBe(1);
+      }
+    });
+    await new Promise((r) => sock.once('close', r));
+    const frames = Buffer.concat(chunks).subarray(body);
+    expect(cut).toBe(true);
+    // The whole echo (10-byte header + payload), then a close frame with 4001, and nothing else.
+    expect(frames.readBigUInt64BE(2)).toBe(BigInt(size));
+    const close = frames.subarray(10 + size);
+    expect(close[0]).toBe(0x88);
+    expect(close.readUInt16BE(2)).toBe(4001);
+    expect(close.length).toBe(2 + (close[1] ?? 0));
+  }, 30_000);
 });
 
 const closeOf = (ws: WebSocket) =>
