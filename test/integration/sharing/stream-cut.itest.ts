@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import type { RunningAgent } from '@porthole/agent';
-import type { ShareView } from '@porthole/contracts';
+import type { JoinedSession, ShareView } from '@porthole/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GrantSigner } from '../../../packages/server/src/agents/grant-signer.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
@@ -46,6 +46,7 @@ describe('revoke and kick close streams already open', () => {
   let v1: Person;
   let v2: Person;
   let sessionId: string;
+  let sharers: string;
   const probes: RfbProbe[] = [];
 
   const stream = async (who: Person) => {
@@ -61,8 +62,16 @@ describe('revoke and kick close streams already open', () => {
       200,
       'share',
     ).json<ShareView>();
+    const roles: string[] = [];
     for (const who of [v1, v2])
-      expectStatus(await call(A, who, 'POST', `/api/shares/${shareId}/join`), 200, 'join');
+      roles.push(
+        expectStatus(
+          await call(A, who, 'POST', `/api/shares/${shareId}/join`),
+          200,
+          'join',
+        ).json<JoinedSession>().role,
+      );
+    return roles;
   };
   /** Runs the DELETE; returns when its 204 came back. */
   const remove = async (path: string) => {
@@ -81,7 +90,7 @@ describe('revoke and kick close streams already open', () => {
     A = a.server.url;
     people = await People.on(A);
     agent = await startTestAgent(A, people, temps, 'stream-cut');
-    const sharers = await people.group('sharers', { allow_sharing: true });
+    sharers = await people.group('sharers', { allow_sharing: true });
     [owner, v1, v2] = await Promise.all([
       people.user('owner', [sharers]),
       people.user('v1'),
@@ -155,6 +164,30 @@ describe('revoke and kick close streams already open', () => {
       await remove(`/api/sessions/${sessionId}/share`);
       await expectCut(s2, Date.now());
       own.close();
+    });
+
+    it('a kicked collaborator is closed with 4001 while a full-screen update is on its way', async () => {
+      // Joiners of an owner whose group grants full control are collaborators: a raw pipe.
+      const settings = (full: boolean) =>
+        call(A, people.admin, 'PATCH', `/api/admin/groups/${sharers}`, {
+          settings: { allow_sharing: true, shared_session_full_control: full },
+        });
+      expectStatus(await settings(true), 200, 'full control on');
+      try {
+        expect(await share()).toEqual(['collaborator', 'collaborator']);
+        const own = await stream(owner);
+        const collaborator = await stream(v1);
+        // Megabytes of raw pixels in flight (many WebSocket frames) when the kick lands.
+        const inFlight = collaborator.update(4096).catch((err: unknown) => err);
+        const answeredAt = await remove(`/api/sessions/${sessionId}/participants/${v1.userId}`);
+        await expectCut(collaborator, answeredAt);
+        await inFlight;
+        expect(await own.update()).toBeGreaterThan(0);
+        await remove(`/api/sessions/${sessionId}/share`);
+        own.close();
+      } finally {
+        expectStatus(await settings(false), 200, 'full control off');
+      }
     });
   });
 
