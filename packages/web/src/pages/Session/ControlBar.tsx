@@ -190,9 +190,7 @@ export function ControlBar(p: ControlBarProps) {
           </Group>
         </Tooltip>
         {p.sharePanel && (
-          // Kept mounted: its stop-sharing confirmation is a modal, which a closing popover would
-          // otherwise take down with it.
-          <Popover position="bottom-end" shadow="md" withArrow trapFocus={false} keepMounted>
+          <Popover position="bottom-end" shadow="md" withArrow trapFocus={false}>
             <Popover.Target>
               <Tooltip label={session.shareId ? 'Sharing: link and participants' : 'Share'} withArrow>
                 <ActionIcon

@@ -12,9 +12,9 @@ import {
 } from '@mantine/core';
 import type { SessionView } from '@porthole/contracts';
 import { IconCheck, IconCopy, IconUserMinus } from '@tabler/icons-react';
+import { useState } from 'react';
 import { errorMessage } from '../../api/client';
 import { useKick, useParticipants, useShareToggle } from '../../api/sharing';
-import { ConfirmAction } from '../../components/ConfirmAction';
 import { ErrorAlert } from '../../components/ErrorAlert';
 import { formatAge } from '../../modules/time/format';
 
@@ -35,6 +35,8 @@ export function SharePanel({ session, now }: Props) {
   const participants = useParticipants(session.id, shared);
   const kick = useKick(session.id);
   const url = session.shareId ? shareUrl(session.shareId, window.location.origin) : '';
+  // Confirmed in place: a modal would sit outside the popover, and a click in it closes the popover.
+  const [confirming, setConfirming] = useState(false);
 
   if (!shared) {
     return (
@@ -123,17 +125,38 @@ export function SharePanel({ session, now }: Props) {
         ))}
       </Stack>
       <Divider />
-      <ConfirmAction
-        title="Stop sharing?"
-        message="The link stops working and everyone who joined is disconnected. Sharing again makes a new link."
-        confirmLabel="Stop sharing"
-        onConfirm={() => disable.mutateAsync()}
-        trigger={(open) => (
-          <Button variant="light" color="red" onClick={open} data-testid="share-disable">
-            Stop sharing
-          </Button>
-        )}
-      />
+      {confirming ? (
+        <Stack gap="xs" data-testid="share-disable-confirm">
+          <Text size="sm">
+            Stop sharing? The link stops working and everyone who joined is disconnected. Sharing again makes
+            a new link.
+          </Text>
+          {disable.error && <ErrorAlert error={disable.error} />}
+          <Group justify="flex-end" gap="xs">
+            <Button
+              variant="default"
+              size="xs"
+              onClick={() => setConfirming(false)}
+              disabled={disable.isPending}
+            >
+              Cancel
+            </Button>
+            <Button
+              color="red"
+              size="xs"
+              loading={disable.isPending}
+              onClick={() => disable.mutate(undefined, { onSuccess: () => setConfirming(false) })}
+              data-testid="share-disable-yes"
+            >
+              Stop sharing
+            </Button>
+          </Group>
+        </Stack>
+      ) : (
+        <Button variant="light" color="red" onClick={() => setConfirming(true)} data-testid="share-disable">
+          Stop sharing…
+        </Button>
+      )}
     </Stack>
   );
 }
