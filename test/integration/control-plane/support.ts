@@ -439,7 +439,8 @@ export async function containerOf(sessionId: string): Promise<Docker.ContainerIn
  * bytes the workspace sends: the RFB banner. It then completes the handshake as noVNC does
  * (version, security type None, result) before closing: TigerVNC counts connections that close
  * before authenticating and, after five from one address (all of websockify's come from
- * 127.0.0.1), refuses everyone for a while with an RFB 3.3 "Too many security failures".
+ * 127.0.0.1), refuses everyone for a while with an RFB 3.3 "Too many security failures". Porthole's
+ * images turn that blacklist off; a refusal is still reported as one, for images that do not.
  */
 export function rfbBanner(api: Api, sessionId: string, timeoutMs = 15_000): Promise<string> {
   const url = `${api.baseUrl.replace(/^http/, 'ws')}/session/${sessionId}/websockify`;

@@ -70,7 +70,8 @@ const HANDSHAKE_GRACE_MS = 250;
  * result) before it closes. A VNC server counts connections that end before authenticating:
  * TigerVNC refuses every connection from an address after five of them (websockify's are all
  * from 127.0.0.1, so that is everyone) and answers with an RFB 3.3 banner and a reason. An
- * authenticated probe clears that count, and a refusal is not mistaken for readiness.
+ * authenticated probe clears that count, and a refusal is not mistaken for readiness. Porthole's
+ * own images start Xvnc with the blacklist off; other Kasm-compatible images may not.
  */
 function attempt(
   url: string,
