@@ -77,13 +77,20 @@ async function oneRun(ref, paint) {
       await new Promise((r) => setTimeout(r, 10));
     }
     const ready = performance.now();
-    const painted = paint ? await waitForPaint({ port, password }) : undefined;
+    // A run whose app never painted (or whose viewer was dropped) is reported, not fatal.
+    const painted = paint
+      ? await waitForPaint({ port, password }).catch((err) => ({ error: err.message }))
+      : undefined;
+    if (painted?.error) process.stderr.write(`${ref}: no first paint: ${painted.error}\n`);
     return {
       totalMs: ready - t0,
       createMs: created - t0,
       startMs: started - created,
       bannerMs: ready - started,
-      ...(painted ? { firstUpdateMs: painted.firstUpdateAt - t0, paintMs: painted.paintAt - t0 } : {}),
+      ...(painted && !painted.error
+        ? { firstUpdateMs: painted.firstUpdateAt - t0, paintMs: painted.paintAt - t0 }
+        : {}),
+      ...(painted?.error ? { paintError: painted.error } : {}),
     };
   } finally {
     await container.remove({ force: true }).catch(() => {});
@@ -98,14 +105,22 @@ const stats = (xs) => {
 };
 const round = (o) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, Math.round(v)]));
 
+// Runs are interleaved (one of each image per round) so a change in the host's load, which on a
+// shared machine is the largest source of noise, weighs on every image alike.
+const samplesOf = new Map(images.map((name) => [name, []]));
+for (const name of images) await oneRun(`porthole/${name}:latest`, paintImages.has(name)); // warm-up
+for (let i = 0; i < runs; i++) {
+  for (const name of images)
+    samplesOf.get(name).push(await oneRun(`porthole/${name}:latest`, paintImages.has(name)));
+  process.stderr.write(`round ${i + 1}/${runs} done\n`);
+}
+
 const results = [];
 for (const name of images) {
   const ref = `porthole/${name}:latest`;
   const info = await docker.getImage(ref).inspect();
   const paint = paintImages.has(name);
-  await oneRun(ref, paint); // warm-up: page cache, first container of the image
-  const samples = [];
-  for (let i = 0; i < runs; i++) samples.push(await oneRun(ref, paint));
+  const samples = samplesOf.get(name);
   results.push({
     image: ref,
     imageId: info.Id,
@@ -117,13 +132,15 @@ for (const name of images) {
     startToBannerMs: round(stats(samples.map((s) => s.bannerMs))),
     ...(paint
       ? {
-          totalToFirstUpdateMs: round(stats(samples.map((s) => s.firstUpdateMs))),
-          totalToPaintMs: round(stats(samples.map((s) => s.paintMs))),
+          totalToFirstUpdateMs: round(
+            stats(samples.filter((s) => !s.paintError).map((s) => s.firstUpdateMs)),
+          ),
+          totalToPaintMs: round(stats(samples.filter((s) => !s.paintError).map((s) => s.paintMs))),
+          paintFailures: samples.filter((s) => s.paintError).length,
         }
       : {}),
-    samples: samples.map(round),
+    samples: samples.map(({ paintError, ...s }) => ({ ...round(s), ...(paintError ? { paintError } : {}) })),
   });
-  process.stderr.write(`${name}: done\n`);
 }
 
 const pad = (v, n) => String(v).padStart(n);
@@ -142,7 +159,10 @@ if (painted.length > 0) {
   console.log(`\nCreate+start → first framebuffer update / first paint of the app, ms (min / median / max)`);
   for (const r of painted) {
     const f = (s) => `${s.min} / ${s.median} / ${s.max}`;
-    console.log(`${r.image.padEnd(28)}update ${f(r.totalToFirstUpdateMs)}   paint ${f(r.totalToPaintMs)}`);
+    const failed = r.paintFailures > 0 ? `   (${r.paintFailures} without a paint)` : '';
+    console.log(
+      `${r.image.padEnd(28)}update ${f(r.totalToFirstUpdateMs)}   paint ${f(r.totalToPaintMs)}${failed}`,
+    );
   }
 }
 

@@ -7,7 +7,9 @@ import { slimBase, slimBaseLabel } from '../../packages/cli/src/images/base-slim
 import { docker, imagePresent, logs, removeContainer, waitForExit } from './support/workspace.js';
 
 const source = 'porthole/base-bookworm:latest';
-const copy = `porthole-itest/base-slim:${randomBytes(4).toString('hex')}`;
+const copyRepo = 'porthole-itest/base-slim';
+const copyTag = randomBytes(4).toString('hex');
+const copy = `${copyRepo}:${copyTag}`;
 
 describe.skipIf(!(await imagePresent(source)))('slimBase', () => {
   afterAll(async () => {
@@ -19,8 +21,7 @@ describe.skipIf(!(await imagePresent(source)))('slimBase', () => {
 
   it('re-imports the base without apt lists and caches, labelled, keeping the directories apt expects', async () => {
     const original = await docker.getImage(source).inspect();
-    const [repo, tag] = copy.split(':');
-    await docker.getImage(source).tag({ repo, tag });
+    await docker.getImage(source).tag({ repo: copyRepo, tag: copyTag });
     const id = await slimBase(docker, copy);
     const slim = await docker.getImage(copy).inspect();
     expect(slim.Id).toBe(id);
