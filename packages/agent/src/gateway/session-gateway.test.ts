@@ -13,6 +13,13 @@ import { join } from 'node:path';
 import type { GrantPayload } from '@porthole/contracts';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
+import {
+  closeCode,
+  closed,
+  nextMessage,
+  openWebSocket,
+  until,
+} from '../../../stream/src/testkit/ws-client.js';
 import { type GatewayDeps, SessionGateway } from './session-gateway.js';
 
 /**
@@ -150,29 +157,11 @@ async function gateway(opts: Partial<GatewayDeps> & { port?: number } = {}) {
 }
 
 function connect(port: number, grant: string, headers: Record<string, string> = {}): Promise<WebSocket> {
-  const ws = new WebSocket(`ws://127.0.0.1:${port}/session/${SID}/websockify`, ['binary'], {
-    headers: { 'x-porthole-grant': grant, cookie: 'porthole_session=secret', ...headers },
+  return openWebSocket(`ws://127.0.0.1:${port}/session/${SID}/websockify`, {
+    'x-porthole-grant': grant,
+    cookie: 'porthole_session=secret',
+    ...headers,
   });
-  return new Promise((resolve, reject) => {
-    ws.once('open', () => resolve(ws));
-    ws.once('unexpected-response', (_req, res) => reject(new Error(`status ${res.statusCode}`)));
-    ws.once('error', reject);
-  });
-}
-
-const nextMessage = (ws: WebSocket) =>
-  new Promise<Buffer>((resolve) => ws.once('message', (d: Buffer) => resolve(d)));
-const closed = (ws: WebSocket) =>
-  new Promise<void>((resolve) =>
-    ws.readyState === WebSocket.CLOSED ? resolve() : ws.once('close', () => resolve()),
-  );
-
-async function until(probe: () => boolean, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!probe()) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 describe('SessionGateway', () => {
@@ -308,11 +297,11 @@ describe('SessionGateway', () => {
       await nextMessage(carol);
     }
     expect(gw.openStreams(SID)).toBe(3);
-    const carolClose = closeOf(carol);
+    const carolClose = closeCode(carol);
     expect(gw.disconnect(SID, { userId: 'carol' })).toBe(1);
     expect(await carolClose).toBe(4001);
 
-    const bobClose = closeOf(bob);
+    const bobClose = closeCode(bob);
     expect(gw.disconnect(SID, { allExceptOwner: true })).toBe(1);
     expect(await bobClose).toBe(4001);
     expect(gw.disconnect(SID, { allExceptOwner: true })).toBe(0);
@@ -367,6 +356,3 @@ describe('SessionGateway disconnect mid-frame', () => {
     expect(close.length).toBe(2 + (close[1] ?? 0));
   }, 30_000);
 });
-
-const closeOf = (ws: WebSocket) =>
-  new Promise<number>((resolve) => ws.once('close', (code: number) => resolve(code)));

@@ -5,6 +5,7 @@ import type { GrantPayload } from '@porthole/contracts';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
+import { closed, nextMessage, openWebSocket, until } from '../../../stream/src/testkit/ws-client.js';
 import type { Caller } from '../auth/auth-service.js';
 import { NotFoundError, UnauthorizedError } from '../errors.js';
 import { installErrorHandler } from '../http/error-handler.js';
@@ -127,29 +128,10 @@ async function proxyApp(opts: Partial<EmbeddedProxyDeps> & { agentUrl?: string }
 }
 
 function connect(port: number, headers: Record<string, string> = {}, path = `/session/${SID}/websockify`) {
-  const ws = new WebSocket(`ws://127.0.0.1:${port}${path}`, ['binary'], { headers });
-  return new Promise<WebSocket>((resolve, reject) => {
-    ws.once('open', () => resolve(ws));
-    ws.once('unexpected-response', (_req, res) => reject(new Error(`status ${res.statusCode}`)));
-    ws.once('error', reject);
-  });
+  return openWebSocket(`ws://127.0.0.1:${port}${path}`, headers);
 }
 
 const signedIn = { cookie: 'porthole_session=owner' };
-const nextMessage = (ws: WebSocket) =>
-  new Promise<Buffer>((resolve) => ws.once('message', (d: Buffer) => resolve(d)));
-const closed = (ws: WebSocket) =>
-  new Promise<void>((resolve) =>
-    ws.readyState === WebSocket.CLOSED ? resolve() : ws.once('close', () => resolve()),
-  );
-
-async function until(probe: () => boolean, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!probe()) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('EmbeddedProxy', () => {
   it('sends the agent the grant and X-Forwarded-* of its own, never the browser’s credentials', async () => {
