@@ -67,9 +67,12 @@ export class SharingService {
     const session = await this.ownedLive(caller, sessionId, true);
     await this.deps.repo.setShareId(sessionId, null);
     await this.deps.repo.removeAll(sessionId);
-    // After Postgres: a viewer reconnecting while the agent closes their stream is refused.
-    await this.deps.streams?.disconnect(session, { allExceptOwner: true });
-    await this.kick(sessionId, { type: 'kick', userId: null, reason: 'sharing was turned off' });
+    // After Postgres: a viewer reconnecting while the agent closes their stream is refused. Side
+    // by side, so a slow agent does not hold up the chat sockets' close (neither call throws).
+    await Promise.all([
+      this.deps.streams?.disconnect(session, { allExceptOwner: true }),
+      this.kick(sessionId, { type: 'kick', userId: null, reason: 'sharing was turned off' }),
+    ]);
   }
 
   async join(caller: Caller, shareId: string): Promise<JoinedSession> {
@@ -109,8 +112,10 @@ export class SharingService {
     const session = await this.ownedLive(caller, sessionId, true);
     if (!(await this.deps.repo.removeParticipant(sessionId, userId)))
       throw new NotFoundError(`user ${userId} is not in this session`);
-    await this.deps.streams?.disconnect(session, { userId });
-    await this.kick(sessionId, { type: 'kick', userId, reason: 'removed by the owner' });
+    await Promise.all([
+      this.deps.streams?.disconnect(session, { userId }),
+      this.kick(sessionId, { type: 'kick', userId, reason: 'removed by the owner' }),
+    ]);
   }
 
   /**
