@@ -18,12 +18,23 @@ interface FakeWebsockify {
   close(): Promise<void>;
 }
 
+/** How TigerVNC turns a blacklisted address away: an RFB 3.3 banner, security type 0, the reason. */
+function refusal(reason: string): Buffer {
+  const text = Buffer.from(reason, 'latin1');
+  const head = Buffer.alloc(8);
+  head.writeUInt32BE(0, 0);
+  head.writeUInt32BE(text.length, 4);
+  return Buffer.concat([Buffer.from('RFB 003.003\n', 'latin1'), head, text]);
+}
+
 /**
  * Stands in for a workspace's websockify: TLS, basic auth, subprotocol "binary". The first
- * `dropFirst` connections close before the banner, like websockify whose VNC server is not up yet.
+ * `dropFirst` connections close before the banner, like websockify whose VNC server is not up yet;
+ * the next `refuseFirst` get a VNC server's refusal (Kasm-compatible images that keep TigerVNC's
+ * blacklist; Porthole's own turn it off).
  */
 async function startWebsockify(
-  options: { port?: number; dropFirst?: number; banner?: string | null } = {},
+  options: { port?: number; dropFirst?: number; refuseFirst?: number; banner?: string | null } = {},
 ): Promise<FakeWebsockify> {
   const server: Server = createServer({ key: tls.key, cert: tls.cert });
   const wss = new WebSocketServer({
@@ -49,6 +60,10 @@ async function startWebsockify(
     state.protocols.push(socket.protocol);
     if (state.connections <= (options.dropFirst ?? 0)) {
       socket.close(1011, 'target refused');
+      return;
+    }
+    if (state.connections <= (options.dropFirst ?? 0) + (options.refuseFirst ?? 0)) {
+      socket.send(refusal('Too many security failures'));
       return;
     }
     const banner = options.banner === undefined ? 'RFB 003.008\n' : options.banner;
@@ -121,6 +136,20 @@ describe('waitForRfb', () => {
     const ready = await waitForRfb({ port: server.port, password: PASSWORD, timeoutMs: 5_000 });
     expect(ready.attempts).toBe(4);
     expect(server.connections).toBe(4);
+  });
+
+  it('does not take a VNC server\'s refusal (RFB 3.3, "Too many security failures") for readiness', async () => {
+    const server = await start({ refuseFirst: 2 });
+    const ready = await waitForRfb({ port: server.port, password: PASSWORD, timeoutMs: 5_000 });
+    expect(ready.version).toBe('003.008');
+    expect(ready.attempts).toBe(3);
+
+    const refusing = await start({ refuseFirst: 1_000 });
+    const error = await waitForRfb({ port: refusing.port, password: PASSWORD, timeoutMs: 400 }).catch(
+      (e) => e,
+    );
+    expect(error).toBeInstanceOf(RfbNotReadyError);
+    expect(error.message).toMatch(/refused the connection: Too many security failures/);
   });
 
   it('fails fast on wrong credentials', async () => {
