@@ -5,7 +5,7 @@
 import { mkdir } from 'node:fs/promises';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { contextOptions, launchChromium } from './support/browser.js';
+import { contextOptions, gotoRetrying, launchChromium } from './support/browser.js';
 import { adminUsername, type PortholeUp, startPorthole } from './support/porthole-up.js';
 
 const shots = 'test-results/screenshots';
@@ -16,25 +16,8 @@ let browser: Browser;
 let admin: BrowserContext;
 let adminPage: Page;
 
-/**
- * Containers starting and stopping change the host's interfaces, and Chromium aborts a navigation
- * when it sees that (ERR_NETWORK_CHANGED, or an interrupted navigation to chrome-error://): try again.
- */
-function isNetworkBlip(err: unknown): boolean {
-  return /ERR_NETWORK_CHANGED|chrome-error|interrupted by another navigation|ERR_ABORTED/.test(String(err));
-}
-
 async function goto(page: Page, path: string): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await page.goto(`${porthole.url}${path}`);
-      if (!page.url().startsWith('chrome-error')) return;
-      throw new Error(`chrome-error page for ${path}`);
-    } catch (err) {
-      if (attempt >= 8 || !isNetworkBlip(err)) throw err;
-      await page.waitForTimeout(750);
-    }
-  }
+  await gotoRetrying(page, `${porthole.url}${path}`);
 }
 
 async function shot(page: Page, name: string): Promise<void> {

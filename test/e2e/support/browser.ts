@@ -25,18 +25,23 @@ export function contextOptions(extra: BrowserContextOptions = {}): BrowserContex
 }
 
 /**
- * page.goto that survives Chromium's net::ERR_NETWORK_CHANGED: on a Docker host every container
- * start or stop adds or removes a veth interface, which Chromium reports as a network change and
- * aborts navigations in flight.
+ * page.goto that survives Chromium's reaction to Docker: every container start or stop adds or
+ * removes a veth interface, which Chromium reports as a network change (ERR_NETWORK_CHANGED, or an
+ * interrupted navigation that lands on chrome-error://) and aborts navigations in flight.
  */
-export async function gotoRetrying(page: Page, url: string, attempts = 4): Promise<void> {
-  for (let i = 1; ; i++) {
+export function isNetworkBlip(err: unknown): boolean {
+  return /ERR_NETWORK_CHANGED|chrome-error|interrupted by another navigation|ERR_ABORTED/.test(String(err));
+}
+
+export async function gotoRetrying(page: Page, url: string, attempts = 8): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
     try {
       await page.goto(url);
-      return;
+      if (!page.url().startsWith('chrome-error')) return;
+      throw new Error(`chrome-error page for ${url}`);
     } catch (err) {
-      const changed = err instanceof Error && err.message.includes('ERR_NETWORK_CHANGED');
-      if (!changed || i >= attempts) throw err;
+      if (attempt >= attempts || !isNetworkBlip(err)) throw err;
+      await page.waitForTimeout(750);
     }
   }
 }
