@@ -1,4 +1,5 @@
-import { type BackoffOptions, backoffDelay } from '../vnc/backoff';
+import { RetrySchedule } from '../reconnect/retry-schedule';
+import type { BackoffOptions } from '../vnc/backoff';
 import { type ChatEvent, CLOSE_ENDED, CLOSE_REMOVED, chatFrameSchema } from './chat-state';
 
 /** The slice of the browser's WebSocket the connection uses; a fake stands in for it in tests. */
@@ -39,16 +40,11 @@ export function chatUrl(sessionId: string, location: Pick<Location, 'protocol' |
 export class ChatConnection {
   private socket: SocketLike | null = null;
   private attempt = 0;
-  private timer: unknown = null;
   private stopped = false;
-  private readonly setTimer: (fn: () => void, ms: number) => unknown;
-  private readonly clearTimer: (handle: unknown) => void;
-  private readonly now: () => number;
+  private readonly retries: RetrySchedule;
 
   constructor(private readonly options: ChatConnectionOptions) {
-    this.setTimer = options.setTimer ?? ((fn, ms) => setTimeout(fn, ms));
-    this.clearTimer = options.clearTimer ?? ((h) => clearTimeout(h as ReturnType<typeof setTimeout>));
-    this.now = options.now ?? (() => Date.now());
+    this.retries = new RetrySchedule(options);
   }
 
   start(): void {
@@ -58,7 +54,7 @@ export class ChatConnection {
 
   stop(): void {
     this.stopped = true;
-    this.cancelTimer();
+    this.retries.cancel();
     const socket = this.socket;
     this.socket = null;
     socket?.close(1000, 'leaving');
@@ -73,7 +69,7 @@ export class ChatConnection {
 
   reconnectNow(): void {
     if (this.socket || this.stopped) return;
-    this.cancelTimer();
+    this.retries.cancel();
     this.connect();
   }
 
@@ -120,23 +116,11 @@ export class ChatConnection {
   }
 
   private scheduleReconnect(): void {
-    const delay = backoffDelay(Math.max(1, this.attempt), { jitter: 0.2, ...this.options.backoff });
-    this.options.onEvent({ type: 'reconnecting', retryAt: this.now() + delay });
-    this.cancelTimer();
-    this.timer = this.setTimer(() => {
-      this.timer = null;
-      void this.retry();
-    }, delay);
+    const retryAt = this.retries.schedule(this.attempt, (again) => this.retry(again));
+    this.options.onEvent({ type: 'reconnecting', retryAt });
   }
 
-  private async retry(): Promise<void> {
-    if (this.stopped) return;
-    let again = true;
-    try {
-      again = this.options.shouldReconnect ? await this.options.shouldReconnect() : true;
-    } catch {
-      again = true; // cannot tell (offline): keep trying, the backoff keeps it cheap
-    }
+  private retry(again: boolean): void {
     if (this.stopped || this.socket) return;
     if (!again) {
       this.stopped = true;
@@ -144,10 +128,5 @@ export class ChatConnection {
       return;
     }
     this.connect();
-  }
-
-  private cancelTimer(): void {
-    if (this.timer !== null) this.clearTimer(this.timer);
-    this.timer = null;
   }
 }

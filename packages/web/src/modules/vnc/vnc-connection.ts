@@ -1,4 +1,5 @@
-import { type BackoffOptions, backoffDelay } from './backoff';
+import { RetrySchedule } from '../reconnect/retry-schedule';
+import type { BackoffOptions } from './backoff';
 
 /** The slice of noVNC's RFB the connection drives; a fake stands in for it in tests. */
 export interface RfbLike {
@@ -62,24 +63,19 @@ export interface VncConnectionOptions {
 export class VncConnection {
   private rfb: RfbLike | null = null;
   private attempt = 0;
-  private timer: unknown = null;
   private stopped = false;
   private fatal: string | null = null;
   private fatalCode: number | undefined;
   private readonly resize: boolean;
   private viewOnly: boolean;
   private scaleViewport: boolean;
-  private readonly setTimer: (fn: () => void, ms: number) => unknown;
-  private readonly clearTimer: (handle: unknown) => void;
-  private readonly now: () => number;
+  private readonly retries: RetrySchedule;
 
   constructor(private readonly options: VncConnectionOptions) {
     this.viewOnly = options.viewOnly ?? false;
     this.scaleViewport = options.scaleViewport ?? false;
     this.resize = options.resize ?? true;
-    this.setTimer = options.setTimer ?? ((fn, ms) => setTimeout(fn, ms));
-    this.clearTimer = options.clearTimer ?? ((h) => clearTimeout(h as ReturnType<typeof setTimeout>));
-    this.now = options.now ?? (() => Date.now());
+    this.retries = new RetrySchedule(options);
   }
 
   start(): void {
@@ -90,7 +86,7 @@ export class VncConnection {
   /** Ends the connection for good (leaving the page, session stopped). */
   stop(reason = 'Disconnected'): void {
     this.stopped = true;
-    this.cancelTimer();
+    this.retries.cancel();
     const rfb = this.rfb;
     this.rfb = null;
     rfb?.disconnect();
@@ -100,7 +96,7 @@ export class VncConnection {
   /** Skips the wait: used by the “Reconnect now” button and when the browser comes back online. */
   reconnectNow(): void {
     if (this.rfb) return;
-    this.cancelTimer();
+    this.retries.cancel();
     this.stopped = false;
     this.fatal = null;
     this.fatalCode = undefined;
@@ -147,9 +143,9 @@ export class VncConnection {
         this.fatal = reason || (code === 4004 ? 'the session ended' : 'removed by the owner');
         this.fatalCode = code;
       });
-    } catch (e) {
+    } catch {
       this.rfb = null;
-      this.scheduleReconnect(e instanceof Error ? e.message : 'could not open the connection');
+      this.scheduleReconnect();
       return;
     }
     rfb.viewOnly = this.viewOnly;
@@ -191,29 +187,16 @@ export class VncConnection {
         );
         return;
       }
-      this.scheduleReconnect('connection lost');
+      this.scheduleReconnect();
     });
   }
 
-  private scheduleReconnect(_why: string): void {
-    const delay = backoffDelay(Math.max(1, this.attempt), { jitter: 0.2, ...this.options.backoff });
-    this.options.onStatus({ kind: 'reconnecting', attempt: this.attempt, retryAt: this.now() + delay });
-    this.cancelTimer();
-    this.timer = this.setTimer(() => {
-      this.timer = null;
-      void this.retry();
-    }, delay);
+  private scheduleReconnect(): void {
+    const retryAt = this.retries.schedule(this.attempt, (again) => this.retry(again));
+    this.options.onStatus({ kind: 'reconnecting', attempt: this.attempt, retryAt });
   }
 
-  private async retry(): Promise<void> {
-    if (this.stopped) return;
-    let again = true;
-    try {
-      again = this.options.shouldReconnect ? await this.options.shouldReconnect() : true;
-    } catch {
-      // Cannot tell (offline): keep trying, the backoff keeps it cheap.
-      again = true;
-    }
+  private retry(again: boolean): void {
     if (this.stopped || this.rfb) return;
     if (!again) {
       this.stopped = true;
@@ -221,10 +204,5 @@ export class VncConnection {
       return;
     }
     this.connect();
-  }
-
-  private cancelTimer(): void {
-    if (this.timer !== null) this.clearTimer(this.timer);
-    this.timer = null;
   }
 }
