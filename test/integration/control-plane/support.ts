@@ -42,6 +42,7 @@ export const SMALL = { cores: 0.5, memoryMb: 1024 } as const;
 export interface Reply<T> {
   status: number;
   body: T;
+  headers?: Headers;
 }
 
 export interface ErrorBody {
@@ -72,7 +73,7 @@ export class Api {
     const setCookie = res.headers.get('set-cookie');
     if (setCookie) this.cookie = setCookie.split(';')[0];
     const text = await res.text();
-    return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
+    return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T, headers: res.headers };
   }
 
   get<T>(path: string) {

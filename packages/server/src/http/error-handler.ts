@@ -12,6 +12,8 @@ export function installErrorHandler(app: FastifyInstance, spaIndex?: string): vo
   app.setErrorHandler((err: FastifyError | DomainError | Error, request, reply) => {
     if (err instanceof DomainError) {
       if (err instanceof RateLimitedError) reply.header('retry-after', String(err.retryAfterSeconds));
+      // No capacity (or the like) is temporary: say when trying again makes sense.
+      else if (err.status === 503) reply.header('retry-after', '5');
       return reply.status(err.status).send(body(err.code, err.message, err.details));
     }
     const status = 'statusCode' in err && typeof err.statusCode === 'number' ? err.statusCode : 500;
