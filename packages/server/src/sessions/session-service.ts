@@ -116,12 +116,15 @@ export class SessionService {
       });
       return { id: sessionId, staged: false };
     });
+    // The answer shows the session as created (`requested`, or `running` when staged): read
+    // before the provisioner starts, so its first step cannot race into the response.
+    const view = await this.view(id.id);
     if (!id.staged) this.deps.provisioner.start(id.id);
     this.deps.log.info(
       { sessionId: id.id, userId: caller.userId, image: image.name, staged: id.staged },
       'session launched',
     );
-    return this.view(id.id);
+    return view;
   }
 
   /** Starts a standby session for a staging pool (no owner yet). */
