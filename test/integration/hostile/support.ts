@@ -216,8 +216,11 @@ const VOLATILE: Record<string, string[]> = {
   agents: ['last_checkin_at', 'offline_since', 'resources', 'images', 'version'],
   auth_sessions: ['last_seen_at'],
   api_keys: ['last_used_at'],
-  // A launch that was accepted goes on in the background (provisioning sets these).
+  // A launch that was accepted goes on in the background (provisioning sets these; it stamps and
+  // clears its driver lease key and drops the per-session environment once the container exists).
   sessions: [
+    'driver_key',
+    'environment',
     'last_activity_at',
     'updated_at',
     'keepalive_at',
