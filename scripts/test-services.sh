@@ -11,6 +11,9 @@ mkdir -p "$STATE"
 STATE=$(cd "$STATE" && pwd)
 PG_PORT=${PORTHOLE_TEST_PG_PORT:-55432}
 REDIS_PORT=${PORTHOLE_TEST_REDIS_PORT:-56379}
+# One data directory per port, so a second checkout on other ports never touches this one's files.
+PG_DATA=/var/lib/porthole-test/pg-$PG_PORT
+PG_LOG=/var/lib/porthole-test/pg-$PG_PORT.log
 
 log() { printf '[test-services] %s\n' "$*" >&2; }
 die() { log "FATAL: $*"; exit 1; }
@@ -67,7 +70,7 @@ start_postgres() {
   if pg_ok; then log "postgres: already running on $PG_PORT"; return; fi
   local bin data
   # Outside the checkout: the postgres user must be able to reach it whatever the clone's permissions.
-  bin=$(pg_bin); data=/var/lib/porthole-test/pg
+  bin=$(pg_bin); data=$PG_DATA
   id postgres >/dev/null 2>&1 || useradd --system --no-create-home postgres
   if [ ! -f "$data/PG_VERSION" ]; then
     rm -rf "$data"; mkdir -p "$data"; chown postgres /var/lib/porthole-test "$data"
@@ -76,9 +79,9 @@ start_postgres() {
   fi
   rm -f "$data/postmaster.pid"
   log "postgres: starting on 127.0.0.1:$PG_PORT"
-  runuser -u postgres -- "$bin/pg_ctl" -D "$data" -l /var/lib/porthole-test/pg.log -w -t 30 \
+  runuser -u postgres -- "$bin/pg_ctl" -D "$data" -l "$PG_LOG" -w -t 30 \
     -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -c unix_socket_directories=/tmp -c max_connections=400 -c fsync=off" start >/dev/null \
-    || die "postgres did not start (see /var/lib/porthole-test/pg.log)"
+    || die "postgres did not start (see $PG_LOG)"
   touch "$STATE/pg.started"
 }
 
@@ -120,7 +123,7 @@ down() {
     log "redis: stopping"; redis-cli -p "$REDIS_PORT" shutdown nosave >/dev/null 2>&1 || true; rm -f "$STATE/redis.started"
   fi
   if [ -f "$STATE/pg.started" ]; then
-    log "postgres: stopping"; runuser -u postgres -- "$(pg_bin)/pg_ctl" -D /var/lib/porthole-test/pg -m fast stop >/dev/null 2>&1 || true
+    log "postgres: stopping"; runuser -u postgres -- "$(pg_bin)/pg_ctl" -D "$PG_DATA" -m fast stop >/dev/null 2>&1 || true
     rm -f "$STATE/pg.started"
   fi
   if [ -f "$STATE/dockerd.pid" ]; then
