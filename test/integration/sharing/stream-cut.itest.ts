@@ -221,4 +221,38 @@ describe('revoke and kick close streams already open', () => {
     viewer.close();
     own.close();
   });
+
+  // Last: the owner and v1 stay barred afterwards.
+  it('locking a participant and disabling the owner close the streams they hold; the session goes on', async () => {
+    await share();
+    const own = await stream(owner);
+    const locked = await stream(v1);
+    const other = await stream(v2);
+    const bar = async (who: Person, patch: { locked?: boolean; disabled?: boolean }) => {
+      expectStatus(await call(A, people.admin, 'PATCH', `/api/admin/users/${who.userId}`, patch), 200, 'bar');
+      return Date.now();
+    };
+
+    await expectCut(locked, await bar(v1, { locked: true }));
+    expect(await other.update()).toBeGreaterThan(0);
+    expect(own.closed).toBe(false);
+    // Their sign-in went with the lock: a new stream is refused.
+    await expect(RfbProbe.open(A, sessionId, v1)).rejects.toThrow(/refused with 401/);
+
+    // Nobody cuts an owner's pipe with a close code (only a collaborator's relay follows frames);
+    // it is closed all the same.
+    const answeredAt = await bar(owner, { disabled: true });
+    const closed = await own.whenClosed(10_000);
+    expect(closed).not.toBeNull();
+    expect((closed?.at ?? Number.POSITIVE_INFINITY) - answeredAt).toBeLessThan(CUT_WITHIN_MS);
+    expect(await other.update()).toBeGreaterThan(0);
+    expect(other.closed).toBe(false);
+    const row = expectStatus(
+      await call(A, people.admin, 'GET', `/api/admin/sessions/${sessionId}`),
+      200,
+      'session',
+    ).json<{ state: string }>();
+    expect(row.state).toBe('running');
+    other.close();
+  });
 });

@@ -62,6 +62,27 @@ export class SharingRepo {
     return r.numDeletedRows > 0n;
   }
 
+  /** Live sessions a user may have streams open on: their own, and those they joined. */
+  liveSessionsOf(userId: string): Promise<Array<{ id: string; agent_id: string | null }>> {
+    return this.db
+      .selectFrom('sessions as s')
+      .select(['s.id', 's.agent_id'])
+      .where('s.ended_at', 'is', null)
+      .where((eb) =>
+        eb.or([
+          eb('s.user_id', '=', userId),
+          eb.exists(
+            eb
+              .selectFrom('session_participants as p')
+              .select('p.session_id')
+              .whereRef('p.session_id', '=', 's.id')
+              .where('p.user_id', '=', userId),
+          ),
+        ]),
+      )
+      .execute();
+  }
+
   async removeAll(sessionId: string): Promise<void> {
     await this.db.deleteFrom('session_participants').where('session_id', '=', sessionId).execute();
   }

@@ -161,6 +161,25 @@ export class SharingService {
     return this.deps.repo.participantRole(sessionId, userId);
   }
 
+  /**
+   * A user was locked or disabled (their sign-ins are gone already, so no new stream opens):
+   * closes the streams and chat sockets they still hold, on their own sessions and on those they
+   * joined. Their sessions go on; an admin decides about those. Returns how many streams closed.
+   */
+  async disconnectUser(userId: string): Promise<number> {
+    const sessions = await this.deps.repo.liveSessionsOf(userId);
+    const closed = await Promise.all(
+      sessions.map(async (session) => {
+        const [n] = await Promise.all([
+          this.deps.streams?.disconnect(session, { userId }),
+          this.kick(session.id, { type: 'kick', userId, reason: 'your account was locked or disabled' }),
+        ]);
+        return n ?? 0;
+      }),
+    );
+    return closed.reduce((a, b) => a + b, 0);
+  }
+
   /** The session ended: its chat and presence go, everyone is disconnected. */
   async sessionEnded(sessionId: string): Promise<void> {
     await this.deps.repo.removeAll(sessionId).catch(() => undefined);

@@ -22,6 +22,11 @@ export interface UserAdminHooks {
    * their containers down. Unset: the rows stay `deleting` for the manager to reap.
    */
   onUserDeleted?: (userId: string, sessionIds: string[]) => Promise<void>;
+  /**
+   * Called after a user was locked or disabled (their sign-ins already revoked), to close the
+   * streams they still hold: a grant is checked only when a stream opens.
+   */
+  onUserBarred?: (userId: string) => Promise<unknown>;
   log?: { warn(obj: object, msg: string): void };
 }
 
@@ -107,6 +112,7 @@ export class UserAdminService {
     if (patch.locked !== undefined) set.locked = patch.locked;
     if (patch.disabled !== undefined) set.disabled = patch.disabled;
     if (patch.password !== undefined) set.password_hash = await this.hasher.hash(patch.password);
+    const barred = patch.locked === true || patch.disabled === true;
 
     await this.users.transaction(async (tx) => {
       if (!(await tx.update(id, set))) throw new NotFoundError(`no user ${id}`);
@@ -117,12 +123,18 @@ export class UserAdminService {
         if (admins && !target.includes(admins.groupId)) assertAdministratorsRemain(admins.memberIds, [id]);
         await tx.setGroups(id, target);
       }
-      if (patch.locked === true || patch.disabled === true) await tx.revokeSignIns(id);
+      if (barred) await tx.revokeSignIns(id);
       else if (set.password_hash) {
         // Changing one's own password keeps the browser it was changed from signed in.
         await tx.revokeSignIns(id, actor.userId === id ? actor.sessionTokenHash : undefined);
       }
     });
+    if (barred && this.hooks.onUserBarred) {
+      // After the commit, so a stream reopened meanwhile is refused; best effort, like a kick.
+      await this.hooks.onUserBarred(id).catch((err: unknown) => {
+        this.hooks.log?.warn({ err, userId: id }, 'closing the streams of a barred user failed');
+      });
+    }
     return this.get(id);
   }
 
