@@ -159,7 +159,17 @@ export async function startAgent(
     concurrency: config.pullConcurrency ?? DEFAULT_PULL_CONCURRENCY,
   });
 
+  // Pending disconnects carried out, confirmed with the next check-in; `confirming` were sent with
+  // the check-in in flight and are forgotten once it is answered.
+  const appliedDisconnects = new Set<string>();
+  let confirming: string[] = [];
   const applyAnswer = async (answer: AgentCheckinResponse) => {
+    for (const id of confirming) appliedDisconnects.delete(id);
+    confirming = [];
+    for (const d of answer.disconnects) {
+      gateway.disconnect(d.sessionId, d.target, d.beforeMs);
+      appliedDisconnects.add(d.id);
+    }
     if (answer.grantPublicKey !== saved.grantPublicKey) {
       grants.setPublicKey(answer.grantPublicKey);
       saved = { ...saved, grantPublicKey: answer.grantPublicKey };
@@ -192,11 +202,13 @@ export async function startAgent(
         .list()
         .filter((r) => r.state === 'running')
         .map((r) => r.containerId);
+      confirming = [...appliedDisconnects];
       return buildCheckinRequest({
         version: AGENT_VERSION,
         resources: await sampler.sample(running),
         sessions: registry.report(),
         images: pulls.report(),
+        appliedDisconnects: confirming,
       });
     },
     apply: applyAnswer,

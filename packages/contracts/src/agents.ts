@@ -113,11 +113,36 @@ export const agentResourcesSchema = z.object({
 });
 export type AgentResources = z.infer<typeof agentResourcesSchema>;
 
+/**
+ * Closes open streams of a session: one user's (a kick) or everyone's but the owner's (sharing
+ * turned off). `POST /v1/sessions/:id/disconnect` with a `control` grant.
+ */
+export const agentDisconnectSchema = z.union([
+  z.object({ userId: z.string().min(1).max(64) }).strict(),
+  z.object({ allExceptOwner: z.literal(true) }).strict(),
+]);
+export type AgentDisconnect = z.infer<typeof agentDisconnectSchema>;
+
+/**
+ * A disconnect the server could not deliver when it happened (the agent did not answer): handed
+ * over with the next check-in. Only streams whose grant was issued at or before `beforeMs` (server
+ * time) are closed, so a stream opened after the change, with a grant that reflects it, stays.
+ */
+export const pendingDisconnectSchema = z.object({
+  id: z.string().uuid(),
+  sessionId: z.string().min(1).max(64),
+  target: agentDisconnectSchema,
+  beforeMs: z.number().int().nonnegative(),
+});
+export type PendingDisconnect = z.infer<typeof pendingDisconnectSchema>;
+
 export const agentCheckinRequestSchema = z.object({
   version: z.string().max(64),
   resources: agentResourcesSchema,
   sessions: z.array(reportedSessionSchema).max(10_000),
   images: z.array(imagePullStateSchema).max(1000),
+  /** Ids of pending disconnects the agent has carried out since its last check-in. */
+  appliedDisconnects: z.array(z.string().uuid()).max(1000).optional(),
 });
 export type AgentCheckinRequest = z.infer<typeof agentCheckinRequestSchema>;
 
@@ -126,6 +151,8 @@ export const agentCheckinResponseSchema = z.object({
   images: z.array(z.object({ ref: z.string() })),
   /** Sessions the server no longer knows: the agent removes their containers. */
   removeSessions: z.array(z.string()),
+  /** Disconnects the agent missed (see pendingDisconnectSchema); absent from older servers. */
+  disconnects: z.array(pendingDisconnectSchema).default([]),
   checkinIntervalSeconds: z.number().positive(),
   grantPublicKey: z.string(),
 });
@@ -145,6 +172,8 @@ export const grantPayloadSchema = z.object({
   role: sessionRoleSchema.optional(),
   /** The user a stream grant is for, so the agent can cut that user's streams later (kick, revoke). */
   sub: z.string().optional(),
+  /** When a stream grant was issued, ms since the epoch (server time): late disconnects compare it. */
+  iatMs: z.number().int().optional(),
   /** Expiry, seconds since the epoch. */
   exp: z.number().int(),
 });
@@ -190,16 +219,6 @@ export const agentExecSchema = z
   })
   .strict();
 export type AgentExec = z.infer<typeof agentExecSchema>;
-
-/**
- * Closes open streams of a session: one user's (a kick) or everyone's but the owner's (sharing
- * turned off). `POST /v1/sessions/:id/disconnect` with a `control` grant.
- */
-export const agentDisconnectSchema = z.union([
-  z.object({ userId: z.string().min(1).max(64) }).strict(),
-  z.object({ allExceptOwner: z.literal(true) }).strict(),
-]);
-export type AgentDisconnect = z.infer<typeof agentDisconnectSchema>;
 
 export const agentDisconnectResultSchema = z.object({ closed: z.number().int().nonnegative() });
 export type AgentDisconnectResult = z.infer<typeof agentDisconnectResultSchema>;

@@ -48,6 +48,7 @@ import { SessionRepo } from './sessions/session-repo.js';
 import { SessionService } from './sessions/session-service.js';
 import { SystemSettingsRepo } from './settings/system-settings-repo.js';
 import { ChatSockets, isChatPath } from './sharing/chat-socket.js';
+import { PendingDisconnectRepo } from './sharing/pending-disconnect-repo.js';
 import { SharingRepo } from './sharing/sharing-repo.js';
 import { SharingService } from './sharing/sharing-service.js';
 import { AgentStreamDisconnector } from './sharing/stream-disconnector.js';
@@ -156,6 +157,7 @@ export async function createServices(ctx: ServiceContext): Promise<Services> {
     checkinSeconds,
     log,
   });
+  const pendingDisconnects = new PendingDisconnectRepo(db);
   const agents = new AgentService({
     db,
     agents: agentRepo,
@@ -165,6 +167,7 @@ export async function createServices(ctx: ServiceContext): Promise<Services> {
     clock,
     checkinSeconds,
     destroySessionsOnAgent: (agentId) => sessions.destroyAllOnAgent(agentId),
+    pendingDisconnects,
     log,
   });
   const stagingRepo = new StagingRepo(db);
@@ -188,6 +191,8 @@ export async function createServices(ctx: ServiceContext): Promise<Services> {
   const userAdmin = new UserAdminService(db, argon2Hasher, {
     clock,
     onUserDeleted: (userId) => sessions.deleteAllForUser(userId),
+    // `sharing` is made below; the hook runs only once a request arrives.
+    onUserBarred: (userId) => sharing.disconnectUser(userId),
     log,
   });
   const imageRepo = new ImageRepo(db);
@@ -199,7 +204,13 @@ export async function createServices(ctx: ServiceContext): Promise<Services> {
     settings,
     bus,
     clock,
-    streams: new AgentStreamDisconnector({ agents: agentRepo, client, log }),
+    streams: new AgentStreamDisconnector({
+      agents: agentRepo,
+      client,
+      pending: pendingDisconnects,
+      clock,
+      log,
+    }),
   });
   sessionEnded = (id) => sharing.sessionEnded(id);
   const streams = new StreamAuthService({

@@ -1,11 +1,12 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { type AddressInfo, createServer } from 'node:net';
 import { promisify } from 'node:util';
 import type { RunningAgent } from '@porthole/agent';
 import type { JoinedSession, ShareView } from '@porthole/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GrantSigner } from '../../../packages/server/src/agents/grant-signer.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { createTestDatabase, query, type TestDatabase } from '../support/database.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { TempDirs } from '../support/temp.js';
 import { launchRealSession, removeSessionContainers, startTestAgent } from './real-session.js';
@@ -16,6 +17,15 @@ const run = promisify(execFile);
 // The light RFB image (Xvnc + websockify, same image contract) when this machine has it.
 const LITE_IMAGE = 'porthole/test-rfb-lite:latest';
 const FIREFOX_IMAGE = process.env.PORTHOLE_TEST_FIREFOX_IMAGE ?? 'porthole/firefox:latest';
+/** A loopback URL nothing listens on (connections are refused). */
+async function closedPortUrl(): Promise<string> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return `http://127.0.0.1:${port}`;
+}
+
 /** How soon after the owner's DELETE answers an open stream must be gone. */
 const CUT_WITHIN_MS = 1_000;
 
@@ -219,6 +229,39 @@ describe('revoke and kick close streams already open', () => {
     expect(viewer.closed).toBe(false);
     expect(own.closed).toBe(false);
     viewer.close();
+    own.close();
+  });
+
+  // The streams open first; then the agent's row points at a closed port, which cuts only the
+  // server's calls to the agent (open streams are relayed already, check-ins go the other way).
+  it('an agent the server cannot reach gets a kick with its next check-in; its streams close then', async () => {
+    await share();
+    const own = await stream(owner);
+    const [kicked, stays] = await Promise.all([stream(v1), stream(v2)]);
+    const agentId = agent?.agentId ?? '';
+    const [row] = await query<{ url: string }>(db.url, 'select url from agents where id = $1', [agentId]);
+    const url = row?.url ?? '';
+    await query(db.url, 'update agents set url = $2 where id = $1', [agentId, await closedPortUrl()]);
+    try {
+      const answeredAt = await remove(`/api/sessions/${sessionId}/participants/${v1.userId}`);
+      // The check-in runs every second here.
+      const closed = await kicked.whenClosed(10_000);
+      expect(closed?.code).toBe(4001);
+      expect((closed?.at ?? Number.POSITIVE_INFINITY) - answeredAt).toBeLessThan(5_000);
+      expect(await stays.update()).toBeGreaterThan(0);
+      expect(await own.update()).toBeGreaterThan(0);
+      // The agent confirms it with the check-in after, and the server forgets it.
+      await expect
+        .poll(async () => (await query(db.url, 'select id from pending_disconnects')).length, {
+          timeout: 10_000,
+          interval: 200,
+        })
+        .toBe(0);
+    } finally {
+      await query(db.url, 'update agents set url = $2 where id = $1', [agentId, url]);
+    }
+    await remove(`/api/sessions/${sessionId}/share`);
+    await expectCut(stays, Date.now());
     own.close();
   });
 

@@ -22,6 +22,7 @@ const report: AgentCheckinRequest = {
 const response: AgentCheckinResponse = {
   images: [{ ref: 'a:1' }],
   removeSessions: [],
+  disconnects: [],
   checkinIntervalSeconds: 7,
   grantPublicKey: 'PEM',
 };

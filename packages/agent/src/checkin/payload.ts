@@ -7,6 +7,7 @@ import type {
 
 const MAX_SESSIONS = 10_000;
 const MAX_IMAGES = 1000;
+const MAX_APPLIED = 1000;
 
 /** Assembles the check-in body within the contract's bounds (a report the server rejects helps nobody). */
 export function buildCheckinRequest(input: {
@@ -14,6 +15,7 @@ export function buildCheckinRequest(input: {
   resources: AgentResources;
   sessions: readonly ReportedSession[];
   images: readonly ImagePullState[];
+  appliedDisconnects?: readonly string[];
 }): AgentCheckinRequest {
   const sessions = [...input.sessions]
     .sort((a, b) => a.sessionId.localeCompare(b.sessionId))
@@ -27,5 +29,12 @@ export function buildCheckinRequest(input: {
     ...i,
     ...(i.message !== undefined ? { message: i.message.slice(0, 2000) } : {}),
   }));
-  return { version: input.version.slice(0, 64), resources: input.resources, sessions, images };
+  const applied = input.appliedDisconnects?.slice(0, MAX_APPLIED) ?? [];
+  return {
+    version: input.version.slice(0, 64),
+    resources: input.resources,
+    sessions,
+    images,
+    ...(applied.length > 0 ? { appliedDisconnects: applied } : {}),
+  };
 }

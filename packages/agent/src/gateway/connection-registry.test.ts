@@ -5,11 +5,12 @@ import { ConnectionRegistry, type StreamConnection } from './connection-registry
 const S1 = 'session-1';
 const S2 = 'session-2';
 
-function conn(userId: string | null, role: SessionRole) {
+function conn(userId: string | null, role: SessionRole, issuedAtMs: number | null = null) {
   const closes: Array<[number, string]> = [];
   const c: StreamConnection & { closes: typeof closes } = {
     userId,
     role,
+    issuedAtMs,
     closes,
     close: (code, reason) => closes.push([code, reason]),
   };
@@ -50,6 +51,23 @@ describe('ConnectionRegistry', () => {
     expect(reg.count(S1)).toBe(1);
   });
 
+  it('a disconnect delivered late spares streams authorised after it', () => {
+    const reg = new ConnectionRegistry();
+    const old = conn('bob', 'viewer', 1_000);
+    const atTheTime = conn('bob', 'viewer', 2_000);
+    const noIssueTime = conn('bob', 'viewer', null);
+    const rejoined = conn('bob', 'viewer', 2_001);
+    const others = [conn('carol', 'viewer', 500), conn('dan', 'collaborator', 3_000)];
+    for (const c of [old, atTheTime, noIssueTime, rejoined, ...others]) reg.add(S1, c);
+    expect(reg.disconnect(S1, { userId: 'bob' }, 4001, 'r', 2_000)).toBe(3);
+    for (const c of [old, atTheTime, noIssueTime]) expect(c.closes).toHaveLength(1);
+    expect(rejoined.closes).toEqual([]);
+    expect(reg.disconnect(S1, { allExceptOwner: true }, 4001, 'r', 2_000)).toBe(1);
+    expect(others[0]?.closes).toHaveLength(1);
+    expect(others[1]?.closes).toEqual([]);
+    expect(reg.count(S1)).toBe(2);
+  });
+
   it('answers 0 for an unknown session', () => {
     expect(new ConnectionRegistry().disconnect('nope', { allExceptOwner: true }, 4001, 'r')).toBe(0);
   });
@@ -76,6 +94,7 @@ describe('ConnectionRegistry', () => {
         reg.add(S1, {
           userId: 'bob',
           role: 'viewer',
+          issuedAtMs: null,
           close: () => {
             closed += 1;
             releases[index]?.();

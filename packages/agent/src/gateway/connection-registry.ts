@@ -5,6 +5,8 @@ export interface StreamConnection {
   /** The grant's `sub`; null for a grant that names nobody (then only `allExceptOwner` reaches it). */
   userId: string | null;
   role: SessionRole;
+  /** When the server issued the stream's grant (ms, server time); null for grants without it. */
+  issuedAtMs: number | null;
   close(code: number, reason: string): void;
 }
 
@@ -43,13 +45,24 @@ export class ConnectionRegistry {
     return n;
   }
 
-  /** Closes the matching streams with `code`; returns how many. An unknown session closes none. */
-  disconnect(sessionId: string, target: AgentDisconnect, code: number, reason: string): number {
+  /**
+   * Closes the matching streams with `code`; returns how many. An unknown session closes none.
+   * With `beforeMs` (a disconnect delivered late), only streams whose grant was issued by then.
+   */
+  disconnect(
+    sessionId: string,
+    target: AgentDisconnect,
+    code: number,
+    reason: string,
+    beforeMs?: number,
+  ): number {
     const users = this.sessions.get(sessionId);
     if (!users) return 0;
-    const matching: StreamConnection[] = [];
+    let matching: StreamConnection[] = [];
     if ('userId' in target) matching.push(...(users.get(target.userId) ?? []));
     else for (const set of users.values()) for (const c of set) if (c.role !== 'owner') matching.push(c);
+    if (beforeMs !== undefined)
+      matching = matching.filter((c) => c.issuedAtMs === null || c.issuedAtMs <= beforeMs);
     // Forgotten before closing, so a close that reports back synchronously finds nothing to remove.
     for (const c of matching) this.remove(sessionId, c);
     for (const c of matching) c.close(code, reason);

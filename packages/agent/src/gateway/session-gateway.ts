@@ -128,6 +128,7 @@ export class SessionGateway {
     const connection: StreamConnection = {
       userId: grant.sub ?? null,
       role,
+      issuedAtMs: grant.iatMs ?? null,
       close: (code, reason) => this.guard.cut(socket, code, reason),
     };
     socket.once('close', this.connections.add(sessionId, connection));
@@ -192,15 +193,17 @@ export class SessionGateway {
   /**
    * Closes a session's open streams the owner took away (kick: one user; sharing off: all but the
    * owner) with close code 4001; returns how many. New streams are refused by the server already.
+   * `beforeMs`: a disconnect handed over late (check-in) spares streams authorised after it.
    */
-  disconnect(sessionId: string, target: AgentDisconnect): number {
+  disconnect(sessionId: string, target: AgentDisconnect, beforeMs?: number): number {
     const closed = this.connections.disconnect(
       sessionId,
       target,
       STREAM_REMOVED_CLOSE_CODE,
       'removed by the owner',
+      beforeMs,
     );
-    this.deps.log.info({ sessionId, ...target, closed }, 'streams disconnected');
+    this.deps.log.info({ sessionId, ...target, beforeMs, closed }, 'streams disconnected');
     return closed;
   }
 

@@ -6,6 +6,7 @@ import type {
   AgentRegisterResponse,
   AgentUpdate,
   AgentView,
+  PendingDisconnect,
 } from '@porthole/contracts';
 import type { Db } from '../db/database.js';
 import { ConflictError, InvalidError, NotFoundError, UnauthorizedError } from '../errors.js';
@@ -25,6 +26,13 @@ export interface AgentServiceDeps {
   reconciler: CheckinReconciler;
   clock: Clock;
   checkinSeconds: number;
+  /**
+   * Disconnects the agent missed: forgets those it confirmed (`applied`), returns the rest for the
+   * check-in answer (sharing/pending-disconnect-repo.ts).
+   */
+  pendingDisconnects?: {
+    exchange(agentId: string, applied: readonly string[]): Promise<PendingDisconnect[]>;
+  };
   /** Destroys an agent's sessions before a forced delete (wired to the session service). */
   destroySessionsOnAgent?: (agentId: string) => Promise<void>;
   log?: { info(obj: object, msg: string): void };
@@ -102,9 +110,12 @@ export class AgentService {
       .where((eb) => eb.or([eb('agent_id', 'is', null), eb('agent_id', '=', agent.id)]))
       .where((eb) => eb.or([eb('zone_id', 'is', null), eb('zone_id', '=', agent.zone_id)]))
       .execute();
+    const disconnects =
+      (await this.deps.pendingDisconnects?.exchange(agent.id, report.appliedDisconnects ?? [])) ?? [];
     return {
       images: [...new Set(images.map((i) => i.docker_image))].map((ref) => ({ ref })),
       removeSessions,
+      disconnects,
       checkinIntervalSeconds: this.deps.checkinSeconds,
       grantPublicKey: this.deps.signer.publicKeyPem,
     };

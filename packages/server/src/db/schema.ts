@@ -1,3 +1,4 @@
+import type { AgentDisconnect } from '@porthole/contracts';
 import type { ColumnType, Generated } from 'kysely';
 
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
@@ -183,8 +184,19 @@ export interface SessionParticipantsTable {
   joined_at: Generated<Date>;
 }
 
+/** Disconnects an unreachable agent missed (migration 0008). */
+export interface PendingDisconnectsTable {
+  id: string;
+  agent_id: string;
+  session_id: string;
+  target: Json<AgentDisconnect>;
+  before_at: Date;
+  created_at: Generated<Date>;
+}
+
 export interface ControlPlaneTables {
   session_participants: SessionParticipantsTable;
+  pending_disconnects: PendingDisconnectsTable;
   system_settings: SystemSettingsTable;
   zones: ZonesTable;
   agents: AgentsTable;

@@ -110,7 +110,15 @@ async function proxyApp(opts: Partial<EmbeddedProxyDeps> & { agentUrl?: string }
           agentUrl: opts.agentUrl ?? agent.url,
           role: 'owner',
           grant: 'signed-grant',
-          grantPayload: { aud: 'agent-1', sid: SID, act: 'stream', role: 'owner', sub: 'u-owner', exp: 0 },
+          grantPayload: {
+            aud: 'agent-1',
+            sid: SID,
+            act: 'stream',
+            role: 'owner',
+            sub: 'u-owner',
+            iatMs: 0,
+            exp: 0,
+          },
         };
       },
     },

@@ -18,7 +18,15 @@ export interface StreamAuthorization {
   role: SessionRole;
   /** Signed, bound to agent + session + role, valid for a few seconds: only the connect uses it. */
   grant: string;
-  grantPayload: { aud: string; sid: string; act: 'stream'; role: SessionRole; sub: string; exp: number };
+  grantPayload: {
+    aud: string;
+    sid: string;
+    act: 'stream';
+    role: SessionRole;
+    sub: string;
+    iatMs: number;
+    exp: number;
+  };
 }
 
 const GRANT_TTL_SECONDS = 30;
@@ -51,6 +59,7 @@ export class StreamAuthService {
     if (session.state !== 'running') throw new ConflictError(`session is ${session.state}`);
     const agent = session.agent_id ? await this.deps.agents.find(session.agent_id) : undefined;
     if (!agent) throw new UnavailableError('the session has no agent');
+    const now = Date.now();
     const grantPayload = {
       aud: agent.id,
       sid: sessionId,
@@ -58,7 +67,9 @@ export class StreamAuthService {
       role,
       // The agent files the stream under this user, so a kick or a revoke can close it later.
       sub: caller.userId,
-      exp: Math.floor(Date.now() / 1000) + GRANT_TTL_SECONDS,
+      // A disconnect the agent gets late closes only streams authorised before it (pending disconnects).
+      iatMs: now,
+      exp: Math.floor(now / 1000) + GRANT_TTL_SECONDS,
     };
     return {
       sessionId,
