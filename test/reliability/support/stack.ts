@@ -128,8 +128,8 @@ export class AgentProcess {
       'agent',
       '--server-url',
       this.serverUrl,
-      '--token',
-      this.token,
+      // The `=` form: an older (base64url) token may start with '-'.
+      `--token=${this.token}`,
       '--name',
       this.name,
       '--listen',

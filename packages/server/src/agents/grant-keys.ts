@@ -1,4 +1,4 @@
-import { randomToken } from '../platform/crypto.js';
+import { commandLineToken } from '../platform/crypto.js';
 import type { SystemSettingsRepo } from '../settings/system-settings-repo.js';
 import { GrantSigner } from './grant-signer.js';
 
@@ -15,13 +15,13 @@ export class RegistrationTokens {
   constructor(private readonly settings: SystemSettingsRepo) {}
 
   async current(): Promise<{ token: string; rotatedAt: string }> {
-    const token = await this.settings.getOrCreate(REGISTRATION_TOKEN, () => randomToken(24));
+    const token = await this.settings.getOrCreate(REGISTRATION_TOKEN, () => commandLineToken());
     const at = (await this.settings.updatedAt(REGISTRATION_TOKEN)) ?? new Date();
     return { token, rotatedAt: at.toISOString() };
   }
 
   async rotate(): Promise<{ token: string; rotatedAt: string }> {
-    await this.settings.set(REGISTRATION_TOKEN, randomToken(24));
+    await this.settings.set(REGISTRATION_TOKEN, commandLineToken());
     return this.current();
   }
 }

@@ -4,6 +4,14 @@ export function randomToken(bytes = 32): string {
   return randomBytes(bytes).toString('base64url');
 }
 
+/**
+ * A token people paste into a command line: hex, because a base64url one starting with `-` reads
+ * as an option (`--token -x…` is refused by the CLI's parser, one token in 64).
+ */
+export function commandLineToken(bytes = 24): string {
+  return randomBytes(bytes).toString('hex');
+}
+
 export function sha256(input: string): Buffer {
   return createHash('sha256').update(input).digest();
 }
