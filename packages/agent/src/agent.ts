@@ -153,9 +153,12 @@ export async function startAgent(
     agentLog.warn({ err: errorMessage(error) }, 'Docker is not answering; will reconcile once it does');
   }
 
+  // The check-in loop is made below, once the scheduler it reports on exists.
+  let checkInNow = (): void => undefined;
   const pulls = new PullScheduler({
     runtime,
     logger: agentLog,
+    onSettled: () => checkInNow(),
     concurrency: config.pullConcurrency ?? DEFAULT_PULL_CONCURRENCY,
   });
 
@@ -214,6 +217,7 @@ export async function startAgent(
     apply: applyAnswer,
   });
 
+  checkInNow = () => loop.trigger();
   const stopEvents = runtime.events((event) => reconciler.handleEvent(event), {
     labels: agentSessionSelector(agentId),
     onDisconnect: (error) =>

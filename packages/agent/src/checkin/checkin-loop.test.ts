@@ -91,4 +91,36 @@ describe('CheckinLoop', () => {
       vi.useRealTimers();
     }
   });
+
+  it('a trigger while a check-in is under way brings another one right after it', async () => {
+    vi.useFakeTimers();
+    try {
+      let instance: CheckinLoop | undefined;
+      let calls = 0;
+      const checkin = vi.fn(async () => {
+        calls += 1;
+        // An image became present while the first report was on its way.
+        if (calls === 1) instance?.trigger();
+        return response;
+      });
+      instance = new CheckinLoop({
+        client: { checkin },
+        credentials: { agentId: 'a', secret: 's' },
+        gather: async () => report,
+        apply: async () => undefined,
+        logger,
+        intervalMs: 5_000,
+      });
+      instance.start();
+      await vi.advanceTimersByTimeAsync(0);
+      expect(checkin).toHaveBeenCalledTimes(2);
+      await vi.advanceTimersByTimeAsync(6_000);
+      expect(checkin).toHaveBeenCalledTimes(2);
+      await vi.advanceTimersByTimeAsync(1_000);
+      expect(checkin).toHaveBeenCalledTimes(3);
+      await instance.stop();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
 });

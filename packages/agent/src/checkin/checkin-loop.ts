@@ -35,6 +35,8 @@ export class CheckinLoop {
   private readonly backoff: Backoff;
   private readonly controller = new AbortController();
   private wake: (() => void) | null = null;
+  /** A trigger came while a check-in was under way: what it reported may be stale already. */
+  private triggered = false;
   private loop: Promise<void> | null = null;
   private failing = false;
   lastSuccessAt: number | null = null;
@@ -50,6 +52,7 @@ export class CheckinLoop {
 
   /** Check in as soon as possible instead of waiting for the interval. */
   trigger(): void {
+    this.triggered = true;
     this.wake?.();
   }
 
@@ -88,8 +91,11 @@ export class CheckinLoop {
   private async run(): Promise<void> {
     const signal = this.controller.signal;
     while (!signal.aborted) {
+      this.triggered = false;
       const delay = await this.once();
       if (signal.aborted) return;
+      // Triggered meanwhile: report again at once (unless backing off from a failure).
+      if (this.triggered && !this.failing) continue;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(done, delay);
         function done() {

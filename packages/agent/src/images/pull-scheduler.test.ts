@@ -31,6 +31,24 @@ describe('PullScheduler', () => {
     expect(scheduler.report()).toEqual([{ ref: 'local/built:latest', state: 'present' }]);
   });
 
+  it('says when an image settles (present, or its pull failed), once per change', async () => {
+    const runtime = new MemoryRuntime();
+    runtime.images.add('here:1');
+    runtime.pull = async (ref) => {
+      if (ref === 'broken:1') throw new RuntimeError('not_found', `pull ${ref}: manifest unknown`);
+      runtime.images.add(ref);
+    };
+    const settled: string[] = [];
+    const scheduler = new PullScheduler({ runtime, logger, onSettled: (ref) => settled.push(ref) });
+    scheduler.setDesired(['here:1', 'pulled:1', 'broken:1']);
+    await scheduler.idle();
+    expect(settled.sort()).toEqual(['broken:1', 'here:1', 'pulled:1']);
+    // Checked again and still present: no news.
+    scheduler.setDesired(['here:1', 'pulled:1']);
+    await scheduler.idle();
+    expect(settled).toHaveLength(3);
+  });
+
   it('pulls missing images at most two at a time, with progress in the report', async () => {
     const runtime = new MemoryRuntime();
     const gates = new Map<string, ReturnType<typeof deferred>>();

@@ -11,6 +11,12 @@ export interface PullSchedulerDeps {
   /** Delay before retrying a failed pull: doubles from initialMs up to maxMs. */
   retry?: { initialMs: number; maxMs: number };
   now?: () => number;
+  /**
+   * An image became present or its pull failed: the server should hear it now, not at the next
+   * check-in (right after start-up every image reads `missing` until checked, and a launch in
+   * between would be refused).
+   */
+  onSettled?: (ref: string) => void;
 }
 
 interface Entry {
@@ -159,6 +165,7 @@ export class PullScheduler {
         const delay = Math.min(this.retry.maxMs, this.retry.initialMs * 2 ** (entry.failures - 1));
         entry.retryAt = this.now() + delay;
         log.warn({ err: entry.message, failures: entry.failures, retryInMs: delay }, 'image pull failed');
+        this.deps.onSettled?.(entry.ref);
       } finally {
         entry.pulling = false;
         this.active -= 1;
@@ -169,12 +176,14 @@ export class PullScheduler {
   }
 
   private markPresent(entry: Entry, message: string, extra: Record<string, unknown> = {}): void {
-    if (entry.state !== 'present') this.deps.logger.info({ image: entry.ref, ...extra }, message);
+    const changed = entry.state !== 'present';
+    if (changed) this.deps.logger.info({ image: entry.ref, ...extra }, message);
     entry.state = 'present';
     entry.message = null;
     entry.progress = null;
     entry.failures = 0;
     entry.retryAt = 0;
+    if (changed) this.deps.onSettled?.(entry.ref);
   }
 
   private armRetryTimer(): void {
