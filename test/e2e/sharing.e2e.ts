@@ -2,7 +2,8 @@
 // real porthole/desktop session: the owner (in a group with allow_sharing) shares from the session
 // view; a second user in another browser context opens the link, signs in, watches the desktop as
 // viewer and chats with the owner both ways; the owner sees them, removes them, and the viewer is
-// told so. Screenshots land in test-results/screenshots/sharing-*.png.
+// told so; a viewer's clicks do nothing, a collaborator's (full control granted) reach the desktop.
+// Screenshots land in test-results/screenshots/sharing-*.png.
 import { mkdir } from 'node:fs/promises';
 import type { APIRequestContext, Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,6 +18,7 @@ let porthole: PortholeUp;
 let browser: Browser;
 let adminContext: BrowserContext;
 let admin: APIRequestContext;
+let sharersGroupId = '';
 
 async function goto(page: Page, path: string): Promise<void> {
   await gotoRetrying(page, `${porthole.url}${path}`);
@@ -33,7 +35,11 @@ async function fillSignIn(page: Page, who: { username: string; password: string 
   await page.getByRole('button', { name: 'Sign in' }).click();
 }
 
-async function adminCall<T>(method: 'GET' | 'POST' | 'DELETE', path: string, data?: unknown): Promise<T> {
+async function adminCall<T>(
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
+  path: string,
+  data?: unknown,
+): Promise<T> {
   const res = await admin.fetch(`${porthole.url}${path}`, { method, ...(data ? { data } : {}) });
   if (!res.ok()) throw new Error(`${method} ${path}: ${res.status()} ${await res.text()}`);
   return (res.status() === 204 ? undefined : await res.json()) as T;
@@ -55,6 +61,49 @@ function canvasStats(page: Page): Promise<{ colours: number; dominant: number } 
     }
     return { colours: counts.size, dominant: Math.max(...counts.values()) / samples };
   });
+}
+
+/**
+ * Every 8th pixel of the canvas's central 60 % (away from the panel and its clock), as RGB
+ * numbers: what two moments are compared by.
+ */
+function centralSample(page: Page): Promise<number[]> {
+  return page.evaluate(() => {
+    const canvas = document.querySelector<HTMLCanvasElement>('[data-testid="vnc-screen"] canvas');
+    const ctx = canvas?.getContext('2d');
+    if (!canvas || !ctx) return [];
+    const x = Math.floor(canvas.width * 0.2);
+    const y = Math.floor(canvas.height * 0.2);
+    const { data } = ctx.getImageData(x, y, Math.floor(canvas.width * 0.6), Math.floor(canvas.height * 0.6));
+    const out: number[] = [];
+    for (let i = 0; i < data.length; i += 4 * 8)
+      out.push(((data[i] ?? 0) << 16) | ((data[i + 1] ?? 0) << 8) | (data[i + 2] ?? 0));
+    return out;
+  });
+}
+
+/**
+ * The share of sampled pixels that differ by more than lossy re-encoding does (a region sent again
+ * as JPEG comes back a few levels off); 1 when the samples cannot be compared.
+ */
+function changed(a: number[], b: number[]): number {
+  if (a.length === 0 || a.length !== b.length) return 1;
+  const far = (p: number, q: number, shift: number) =>
+    Math.abs(((p >> shift) & 255) - ((q >> shift) & 255)) > 24;
+  let n = 0;
+  for (let i = 0; i < a.length; i++) {
+    const p = a[i] ?? 0;
+    const q = b[i] ?? 0;
+    if (far(p, q, 16) || far(p, q, 8) || far(p, q, 0)) n++;
+  }
+  return n / a.length;
+}
+
+/** Clicks a page's desktop at a fraction of its size (a right-click opens JWM's root menu). */
+async function clickDesktop(page: Page, x: number, y: number, button: 'left' | 'right'): Promise<void> {
+  const box = await page.getByTestId('vnc-screen').locator('canvas').boundingBox();
+  if (!box) throw new Error('no desktop canvas');
+  await page.mouse.click(box.x + box.width * x, box.y + box.height * y, { button });
 }
 
 /** Waits until the canvas shows a drawn desktop, not a blank rectangle. */
@@ -88,6 +137,7 @@ beforeAll(async () => {
     priority: 10,
     settings: { allow_sharing: true },
   });
+  sharersGroupId = group.id;
   await adminCall('POST', '/api/admin/users', { ...owner, groupIds: [group.id] });
   await adminCall('POST', '/api/admin/users', { ...guest, groupIds: [] });
 });
@@ -164,6 +214,11 @@ describe('session sharing in the browser', () => {
     expect(await guestPage.getByRole('button', { name: 'Send Ctrl+Alt+Del' }).count()).toBe(0);
     expect(await guestPage.getByTestId('share-button').count()).toBe(0);
     await shot(guestPage, 'viewer');
+    // A viewer's right-click changes nothing on the owner's desktop.
+    const before = await centralSample(ownerPage);
+    await clickDesktop(guestPage, 0.5, 0.45, 'right');
+    await guestPage.waitForTimeout(3_000);
+    expect(changed(before, await centralSample(ownerPage))).toBeLessThan(0.005);
   });
 
   it('they chat both ways; markup arrives as text', async () => {
@@ -233,6 +288,54 @@ describe('session sharing in the browser', () => {
     await goto(guestPage, new URL(link).pathname);
     await guestPage.getByTestId('join-dead-link').waitFor({ timeout: 15_000 });
     await shot(guestPage, 'dead-link');
+  });
+
+  it('with full control granted, the guest joins a new link as collaborator: their input reaches the desktop', async () => {
+    const fullControl = (on: boolean) =>
+      adminCall('PATCH', `/api/admin/groups/${sharersGroupId}`, {
+        settings: { allow_sharing: true, shared_session_full_control: on },
+      });
+    await fullControl(true);
+    try {
+      if (!(await ownerPage.getByTestId('share-panel').isVisible()))
+        await ownerPage.getByTestId('share-button').click();
+      await ownerPage.getByTestId('share-enable').click();
+      const input = ownerPage.getByTestId('share-link');
+      await input.waitFor();
+      const collaboratorLink = await input.inputValue();
+      await ownerPage.keyboard.press('Escape');
+      await goto(guestPage, new URL(collaboratorLink).pathname);
+      await guestPage.waitForURL(/\/sessions\/[0-9a-f-]{36}$/, { timeout: 20_000 });
+      await guestPage.getByTestId('role-badge').filter({ hasText: 'collaborator' }).waitFor();
+      await guestPage
+        .getByTestId('connection-state')
+        .filter({ hasText: 'Connected' })
+        .waitFor({ timeout: 60_000 });
+      await waitForDesktop(guestPage);
+      // Collaborators get the input tools viewers do not.
+      await guestPage.getByRole('button', { name: 'Send Ctrl+Alt+Del' }).waitFor();
+
+      // The guest's right-click opens the desktop menu on the owner's screen; a click elsewhere
+      // closes it.
+      const before = await centralSample(ownerPage);
+      await clickDesktop(guestPage, 0.5, 0.45, 'right');
+      await expect
+        .poll(async () => changed(before, await centralSample(ownerPage)), { timeout: 15_000, interval: 250 })
+        .toBeGreaterThan(0.02);
+      await shot(ownerPage, 'collaborator-menu');
+      await clickDesktop(guestPage, 0.3, 0.75, 'left');
+      await expect
+        .poll(async () => changed(before, await centralSample(ownerPage)), { timeout: 15_000, interval: 250 })
+        .toBeLessThan(0.002);
+    } finally {
+      await fullControl(false);
+    }
+    // Not shared any more, as the next step expects.
+    if (!(await ownerPage.getByTestId('share-panel').isVisible()))
+      await ownerPage.getByTestId('share-button').click();
+    await ownerPage.getByTestId('share-disable').click();
+    await ownerPage.getByTestId('share-disable-yes').click();
+    await ownerPage.getByTestId('share-enable').waitFor({ timeout: 15_000 });
   });
 
   it('shared again (a new link), joined again, then deleted by the owner: the viewer is told it ended', async () => {
