@@ -18,6 +18,15 @@ function configError(run: () => unknown): string {
   throw new Error('expected a ConfigError');
 }
 
+describe('values that start with a dash', () => {
+  it('says to write them with =, and takes them so', () => {
+    expect(configError(() => resolveServer(['--host', '-x']))).toMatch(
+      /^Option '--host' argument is ambiguous\. .*use '--host=-XYZ'\.$/,
+    );
+    expect(resolveServer(['--host=-x']).host).toBe('-x');
+  });
+});
+
 describe('resolveOptions precedence', () => {
   it('takes the flag over the environment over the default', () => {
     expect(resolveServer([]).port).toBe(8443);

@@ -27,7 +27,7 @@ export function resolveOptions(
   try {
     parsed = parseArgs({ args: argv, options, strict: true, allowPositionals: true });
   } catch (err) {
-    throw new ConfigError(err instanceof Error ? err.message.split('\n')[0] : String(err));
+    throw new ConfigError(err instanceof Error ? parseErrorLine(err.message) : String(err));
   }
   const values: OptionValues = {};
   for (const s of specs) {
@@ -92,3 +92,13 @@ export const checks = {
       ? undefined
       : `must be one of fatal, error, warn, info, debug, trace, silent`,
 };
+
+/**
+ * parseArgs's first line, plus its hint when a value starts with '-' (a token or password can):
+ * the first line alone ("argument is ambiguous") does not say what to do.
+ */
+function parseErrorLine(message: string): string {
+  const [first = message, ...rest] = message.split('\n');
+  const hint = rest.find((line) => line.startsWith('To specify an option argument starting with a dash'));
+  return hint ? `${first} ${hint.replace(/\.?$/, '.')}` : first;
+}
