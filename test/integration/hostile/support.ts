@@ -234,6 +234,11 @@ const VOLATILE: Record<string, string[]> = {
 };
 /** Append-only logs a background loop may extend: only which sessions they name counts. */
 const KEY_ONLY: Record<string, string> = { session_events: 'session_id' };
+/**
+ * Tables only ever written after an accepted change commits and emptied by agents' check-ins
+ * (pending disconnects): left out, as a check-in may empty one while a rejected body is checked.
+ */
+const BACKGROUND: ReadonlySet<string> = new Set(['pending_disconnects']);
 
 /**
  * A fingerprint of every table's contents: equal fingerprints before and after a rejected request
@@ -269,17 +274,19 @@ async function fingerprintQuery(client: pg.Client): Promise<string> {
   const { rows: columns } = await client.query<{ table_name: string; column_name: string }>(
     `select table_name, column_name from information_schema.columns where table_schema = 'public' order by ordinal_position`,
   );
-  const parts = tables.map(({ table_name: t }) => {
-    let row: string;
-    if (KEY_ONLY[t]) row = `distinct ${KEY_ONLY[t]}::text`;
-    else if (VOLATILE[t]) {
-      const keep = columns
-        .filter((c) => c.table_name === t && !VOLATILE[t]?.includes(c.column_name))
-        .map((c) => `"${c.column_name}"`);
-      row = `row(${keep.join(', ')})::text`;
-    } else row = `x::text`;
-    return `(select count(*) || ':' || coalesce(md5(string_agg(r, '|' order by r)), '') from (select ${row} as r from "${t}" x) y) as "${t}"`;
-  });
+  const parts = tables
+    .filter(({ table_name: t }) => !BACKGROUND.has(t))
+    .map(({ table_name: t }) => {
+      let row: string;
+      if (KEY_ONLY[t]) row = `distinct ${KEY_ONLY[t]}::text`;
+      else if (VOLATILE[t]) {
+        const keep = columns
+          .filter((c) => c.table_name === t && !VOLATILE[t]?.includes(c.column_name))
+          .map((c) => `"${c.column_name}"`);
+        row = `row(${keep.join(', ')})::text`;
+      } else row = `x::text`;
+      return `(select count(*) || ':' || coalesce(md5(string_agg(r, '|' order by r)), '') from (select ${row} as r from "${t}" x) y) as "${t}"`;
+    });
   return `select ${parts.join(', ')}`;
 }
 
