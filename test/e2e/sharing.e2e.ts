@@ -161,6 +161,35 @@ describe('session sharing in the browser', () => {
   let guestPage: Page;
   let link = '';
 
+  const openSharePanel = async () => {
+    if (!(await ownerPage.getByTestId('share-panel').isVisible()))
+      await ownerPage.getByTestId('share-button').click();
+  };
+  /** Turns sharing on from the owner's panel; the link it shows. */
+  const shareNewLink = async (): Promise<string> => {
+    await openSharePanel();
+    await ownerPage.getByTestId('share-enable').click();
+    const input = ownerPage.getByTestId('share-link');
+    await input.waitFor();
+    return input.inputValue();
+  };
+  /** Stop sharing, confirmed in place in the popover, which then offers sharing again. */
+  const stopSharing = async () => {
+    await openSharePanel();
+    await ownerPage.getByTestId('share-disable').click();
+    await ownerPage.getByTestId('share-disable-yes').click();
+    await ownerPage.getByTestId('share-enable').waitFor({ timeout: 15_000 });
+  };
+  /** Waits for the guest's session page to show `role` and a live connection. */
+  const joinedAs = async (role: 'viewer' | 'collaborator') => {
+    await guestPage.waitForURL(/\/sessions\/[0-9a-f-]{36}$/, { timeout: 20_000 });
+    await guestPage.getByTestId('role-badge').filter({ hasText: role }).waitFor();
+    await guestPage
+      .getByTestId('connection-state')
+      .filter({ hasText: 'Connected' })
+      .waitFor({ timeout: 60_000 });
+  };
+
   it('the owner launches a desktop and shares it from the session view', async () => {
     const ctx = await browser.newContext(contextOptions());
     ownerPage = await ctx.newPage();
@@ -175,11 +204,7 @@ describe('session sharing in the browser', () => {
       .waitFor({ timeout: 60_000 });
     await waitForDesktop(ownerPage);
 
-    await ownerPage.getByTestId('share-button').click();
-    await ownerPage.getByTestId('share-enable').click();
-    const input = ownerPage.getByTestId('share-link');
-    await input.waitFor();
-    link = await input.inputValue();
+    link = await shareNewLink();
     expect(link).toMatch(new RegExp(`^${porthole.url}/join/[0-9a-f]{32}$`));
     expect(await ownerPage.getByTestId('role-badge').textContent()).toBe('owner');
     await shot(ownerPage, 'owner-shared');
@@ -192,12 +217,7 @@ describe('session sharing in the browser', () => {
     // Signed out: the link goes through sign-in and comes back.
     await guestPage.waitForURL(/\/login\?next=%2Fjoin%2F[0-9a-f]{32}$/);
     await fillSignIn(guestPage, guest);
-    await guestPage.waitForURL(/\/sessions\/[0-9a-f-]{36}$/, { timeout: 20_000 });
-    await guestPage.getByTestId('role-badge').filter({ hasText: 'viewer' }).waitFor();
-    await guestPage
-      .getByTestId('connection-state')
-      .filter({ hasText: 'Connected' })
-      .waitFor({ timeout: 60_000 });
+    await joinedAs('viewer');
     await waitForDesktop(guestPage);
     await guestPage.getByTestId('chat-panel').waitFor();
     // The join is in the history the late joiner was sent; both are present.
@@ -255,8 +275,7 @@ describe('session sharing in the browser', () => {
   });
 
   it('the owner sees the participant and removes them; the viewer is told', async () => {
-    const panel = ownerPage.getByTestId('share-panel');
-    if (!(await panel.isVisible())) await ownerPage.getByTestId('share-button').click();
+    await openSharePanel();
     const row = ownerPage.getByTestId('participant').filter({ hasText: guest.username });
     await row.waitFor({ timeout: 15_000 });
     expect(await row.textContent()).toContain('viewer');
@@ -279,12 +298,7 @@ describe('session sharing in the browser', () => {
   });
 
   it('the owner stops sharing (confirmed): the old link is dead for everyone', async () => {
-    if (!(await ownerPage.getByTestId('share-panel').isVisible()))
-      await ownerPage.getByTestId('share-button').click();
-    await ownerPage.getByTestId('share-disable').click();
-    // Confirmed in place, in the popover, which then offers sharing again.
-    await ownerPage.getByTestId('share-disable-yes').click();
-    await ownerPage.getByTestId('share-enable').waitFor({ timeout: 15_000 });
+    await stopSharing();
     await goto(guestPage, new URL(link).pathname);
     await guestPage.getByTestId('join-dead-link').waitFor({ timeout: 15_000 });
     await shot(guestPage, 'dead-link');
@@ -297,20 +311,10 @@ describe('session sharing in the browser', () => {
       });
     await fullControl(true);
     try {
-      if (!(await ownerPage.getByTestId('share-panel').isVisible()))
-        await ownerPage.getByTestId('share-button').click();
-      await ownerPage.getByTestId('share-enable').click();
-      const input = ownerPage.getByTestId('share-link');
-      await input.waitFor();
-      const collaboratorLink = await input.inputValue();
+      const collaboratorLink = await shareNewLink();
       await ownerPage.keyboard.press('Escape');
       await goto(guestPage, new URL(collaboratorLink).pathname);
-      await guestPage.waitForURL(/\/sessions\/[0-9a-f-]{36}$/, { timeout: 20_000 });
-      await guestPage.getByTestId('role-badge').filter({ hasText: 'collaborator' }).waitFor();
-      await guestPage
-        .getByTestId('connection-state')
-        .filter({ hasText: 'Connected' })
-        .waitFor({ timeout: 60_000 });
+      await joinedAs('collaborator');
       await waitForDesktop(guestPage);
       // Collaborators get the input tools viewers do not.
       await guestPage.getByRole('button', { name: 'Send Ctrl+Alt+Del' }).waitFor();
@@ -331,28 +335,14 @@ describe('session sharing in the browser', () => {
       await fullControl(false);
     }
     // Not shared any more, as the next step expects.
-    if (!(await ownerPage.getByTestId('share-panel').isVisible()))
-      await ownerPage.getByTestId('share-button').click();
-    await ownerPage.getByTestId('share-disable').click();
-    await ownerPage.getByTestId('share-disable-yes').click();
-    await ownerPage.getByTestId('share-enable').waitFor({ timeout: 15_000 });
+    await stopSharing();
   });
 
   it('shared again (a new link), joined again, then deleted by the owner: the viewer is told it ended', async () => {
-    if (!(await ownerPage.getByTestId('share-panel').isVisible()))
-      await ownerPage.getByTestId('share-button').click();
-    await ownerPage.getByTestId('share-enable').click();
-    const input = ownerPage.getByTestId('share-link');
-    await input.waitFor();
-    const fresh = await input.inputValue();
+    const fresh = await shareNewLink();
     expect(fresh).not.toBe(link);
     await goto(guestPage, new URL(fresh).pathname);
-    await guestPage.waitForURL(/\/sessions\/[0-9a-f-]{36}$/, { timeout: 20_000 });
-    await guestPage.getByTestId('role-badge').filter({ hasText: 'viewer' }).waitFor();
-    await guestPage
-      .getByTestId('connection-state')
-      .filter({ hasText: 'Connected' })
-      .waitFor({ timeout: 60_000 });
+    await joinedAs('viewer');
     await ownerPage.keyboard.press('Escape');
     await ownerPage.getByRole('button', { name: 'Delete session' }).click();
     await ownerPage
