@@ -2,7 +2,7 @@
 // `playwright install`, no downloads). Flags keep it off the network except for the pages a test opens.
 import { type Browser, type BrowserContextOptions, chromium, type Page } from 'playwright-core';
 
-export const chromiumPath = process.env.PORTHOLE_CHROMIUM ?? '/usr/bin/chromium';
+export const chromiumPath = process.env.PORTHOLE_CHROMIUM ?? process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 export const chromiumArgs = [
   '--no-sandbox',

@@ -4,8 +4,9 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { contextOptions, isNetworkBlip, launchChromium } from '../../e2e/support/browser.js';
 import { createTestDatabase } from '../admin/support.js';
 
 /**
@@ -16,15 +17,6 @@ import { createTestDatabase } from '../admin/support.js';
  */
 const CLI = fileURLToPath(new URL('../../../packages/cli/dist/bin.js', import.meta.url));
 const ADMIN = { username: 'admin@porthole.local', password: 'scenario-admin-password' };
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 // `porthole up` serves HTTPS with a self-signed certificate; this test process trusts it.
 process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0';
 
@@ -137,10 +129,7 @@ beforeAll(async () => {
     }),
   });
   credentials = (await key.json()) as typeof credentials;
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: CHROMIUM_ARGS,
-  });
+  browser = await launchChromium();
 }, 300_000);
 
 afterAll(async () => {
@@ -174,9 +163,13 @@ describe('developer API scenario on porthole up', () => {
     ).catch(() => false);
     if (!ready) ctx.skip('porthole up has no online agent holding the desktop image');
 
-    // 1. create user
+    // 1. create user (a name of its own per attempt, so a retry of this test starts clean)
     const created = await ok('create_user', {
-      target_user: { username: 'scenario@example.com', first_name: 'Sam', last_name: 'Scenario' },
+      target_user: {
+        username: `scenario-${Date.now().toString(36)}@example.com`,
+        first_name: 'Sam',
+        last_name: 'Scenario',
+      },
     });
     const userId = String((created.user as Json).user_id);
 
@@ -184,6 +177,10 @@ describe('developer API scenario on porthole up', () => {
     const requested = await ok('request_kasm', { user_id: userId, image_id: desktop?.image_id });
     const kasmId = String(requested.kasm_id);
     const kasmUrl = String(requested.kasm_url);
+    // A failed attempt must not hold the agent's capacity when the retry asks for a session.
+    ctx.onTestFailed(async () => {
+      await kasm('destroy_kasm', { kasm_id: kasmId, user_id: userId }).catch(() => undefined);
+    });
 
     // 3. poll get_kasm_status until running
     const running = await until(
@@ -197,14 +194,23 @@ describe('developer API scenario on porthole up', () => {
     );
     expect(running.operational_progress).toBe(100);
 
-    // 4. open kasm_url in Chromium and see the desktop
-    const context = await browser?.newContext({
-      ignoreHTTPSErrors: true,
-      viewport: { width: 1280, height: 800 },
-    });
+    // 4. open kasm_url in Chromium and see the desktop. Chromium aborts a navigation when another
+    // test's container adds or removes a network interface (ERR_NETWORK_CHANGED); the request may
+    // already have spent the one-time link, so an integrator's retry asks get_kasm_status for a new one.
+    const context = await browser?.newContext(contextOptions());
     const page = await context?.newPage();
     if (!page) throw new Error('no browser page');
-    await page.goto(`${base}${kasmUrl}`);
+    let link = kasmUrl;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await page.goto(`${base}${link}`);
+        if (!page.url().startsWith('chrome-error')) break;
+        throw new Error(`chrome-error page for ${link}`);
+      } catch (err) {
+        if (attempt >= 5 || !isNetworkBlip(err)) throw err;
+        link = String((await ok('get_kasm_status', { kasm_id: kasmId, user_id: userId })).kasm_url);
+      }
+    }
     expect(new URL(page.url()).pathname).toMatch(/^\/sessions\/[0-9a-f-]{36}$/);
     const drawn = await until(
       'the desktop to be drawn',
