@@ -118,7 +118,11 @@ export type AgentResources = z.infer<typeof agentResourcesSchema>;
  * turned off). `POST /v1/sessions/:id/disconnect` with a `control` grant.
  */
 export const agentDisconnectSchema = z.union([
-  z.object({ userId: z.string().min(1).max(64) }).strict(),
+  /**
+   * `roleChanged`: the user joined again with another role; their streams close with 4003 so the
+   * page reconnects at once with a grant for the new role (a kick's 4001 is final).
+   */
+  z.object({ userId: z.string().min(1).max(64), roleChanged: z.literal(true).optional() }).strict(),
   z.object({ allExceptOwner: z.literal(true) }).strict(),
 ]);
 export type AgentDisconnect = z.infer<typeof agentDisconnectSchema>;
@@ -225,3 +229,6 @@ export type AgentDisconnectResult = z.infer<typeof agentDisconnectResultSchema>;
 
 /** WebSocket close code of a stream the owner took away (kick, revoke), as chat sockets use it. */
 export const STREAM_REMOVED_CLOSE_CODE = 4001;
+
+/** WebSocket close code of a stream whose user's role changed: reconnect, the new grant says how. */
+export const STREAM_ROLE_CHANGED_CLOSE_CODE = 4003;

@@ -58,6 +58,7 @@ describe('revoke and kick close streams already open', () => {
   let sessionId: string;
   let sharers: string;
   const probes: RfbProbe[] = [];
+  let shareId = '';
 
   const stream = async (who: Person) => {
     const p = await RfbProbe.open(A, sessionId, who);
@@ -67,11 +68,11 @@ describe('revoke and kick close streams already open', () => {
     return p;
   };
   const share = async () => {
-    const { shareId } = expectStatus(
+    shareId = expectStatus(
       await call(A, owner, 'POST', `/api/sessions/${sessionId}/share`),
       200,
       'share',
-    ).json<ShareView>();
+    ).json<ShareView>().shareId;
     const roles: string[] = [];
     for (const who of [v1, v2])
       roles.push(
@@ -196,6 +197,44 @@ describe('revoke and kick close streams already open', () => {
         await expectCut(collaborator, answeredAt);
         await inFlight;
         expect(await own.update()).toBeGreaterThan(0);
+        await remove(`/api/sessions/${sessionId}/share`);
+        own.close();
+      } finally {
+        expectStatus(await settings(false), 200, 'full control off');
+      }
+    });
+
+    it('a collaborator who joins again as a viewer has the old pipe closed with 4003; the new stream is a viewer’s', async () => {
+      const settings = (full: boolean) =>
+        call(A, people.admin, 'PATCH', `/api/admin/groups/${sharers}`, {
+          settings: { allow_sharing: true, shared_session_full_control: full },
+        });
+      expectStatus(await settings(true), 200, 'full control on');
+      try {
+        expect(await share()).toEqual(['collaborator', 'collaborator']);
+        const own = await stream(owner);
+        const collaborator = await stream(v1);
+        const other = await stream(v2);
+        expectStatus(await settings(false), 200, 'full control off');
+        // Joining again (another tab, a reload of the link) is when the role is decided anew.
+        const rejoined = expectStatus(
+          await call(A, v1, 'POST', `/api/shares/${shareId}/join`),
+          200,
+          'rejoin',
+        );
+        const answeredAt = Date.now();
+        expect(rejoined.json<JoinedSession>().role).toBe('viewer');
+        const closed = await collaborator.whenClosed(10_000);
+        expect(closed?.code).toBe(4003);
+        expect((closed?.at ?? Number.POSITIVE_INFINITY) - answeredAt).toBeLessThan(CUT_WITHIN_MS);
+        // v2 did not join again: still a collaborator, still streaming; the owner too.
+        expect(await other.update()).toBeGreaterThan(0);
+        expect(await own.update()).toBeGreaterThan(0);
+        // The page reconnects at once and is given a viewer's relay this time.
+        const viewersBefore = agent?.gateway.stats().viewerStreams ?? 0;
+        const again = await stream(v1);
+        expect(await again.update()).toBeGreaterThan(0);
+        expect(agent?.gateway.stats().viewerStreams).toBe(viewersBefore + 1);
         await remove(`/api/sessions/${sessionId}/share`);
         own.close();
       } finally {

@@ -312,6 +312,20 @@ describe('SessionGateway', () => {
     expect(gw.openStreams(SID)).toBe(1);
     owner.close();
   });
+
+  it('a role change closes that user’s streams with 4003 (reconnect), viewer relay and pipe alike', async () => {
+    const { gw, port } = await gateway();
+    const owner = await connect(port, 'owner:alice');
+    const carolPipe = await connect(port, 'collaborator:carol');
+    const carolRelay = await connect(port, 'viewer:carol');
+    await until(() => gw.openStreams(SID) === 3);
+    const codes = Promise.all([closeCode(carolPipe), closeCode(carolRelay)]);
+    expect(gw.disconnect(SID, { userId: 'carol', roleChanged: true })).toBe(2);
+    expect(await codes).toEqual([4003, 4003]);
+    owner.send(Buffer.from('still here'));
+    expect((await nextMessage(owner)).toString()).toBe('still here');
+    owner.close();
+  });
 });
 
 describe('SessionGateway disconnect mid-frame', () => {

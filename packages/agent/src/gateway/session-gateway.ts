@@ -8,6 +8,7 @@ import {
   parseSessionPath,
   type SessionRole,
   STREAM_REMOVED_CLOSE_CODE,
+  STREAM_ROLE_CHANGED_CLOSE_CODE,
 } from '@porthole/contracts';
 import { createGuardedProxy, GRANT_HEADER, type StreamGuard, type StreamLimits } from '@porthole/stream';
 import type { ProxyServer } from 'http-proxy-3';
@@ -192,15 +193,17 @@ export class SessionGateway {
 
   /**
    * Closes a session's open streams the owner took away (kick: one user; sharing off: all but the
-   * owner) with close code 4001; returns how many. New streams are refused by the server already.
-   * `beforeMs`: a disconnect handed over late (check-in) spares streams authorised after it.
+   * owner) with close code 4001, or those of a user whose role changed with 4003; returns how many.
+   * New streams are refused (or given the new role) by the server already. `beforeMs`: a
+   * disconnect handed over late (check-in) spares streams authorised after it.
    */
   disconnect(sessionId: string, target: AgentDisconnect, beforeMs?: number): number {
+    const roleChanged = 'roleChanged' in target && target.roleChanged === true;
     const closed = this.connections.disconnect(
       sessionId,
       target,
-      STREAM_REMOVED_CLOSE_CODE,
-      'removed by the owner',
+      roleChanged ? STREAM_ROLE_CHANGED_CLOSE_CODE : STREAM_REMOVED_CLOSE_CODE,
+      roleChanged ? 'your role in this session changed' : 'removed by the owner',
       beforeMs,
     );
     this.deps.log.info({ sessionId, ...target, beforeMs, closed }, 'streams disconnected');

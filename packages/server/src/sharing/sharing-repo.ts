@@ -17,17 +17,33 @@ export class SharingRepo {
   findByShareId(shareId: string) {
     return this.db
       .selectFrom('sessions')
-      .select(['id', 'user_id', 'state', 'ended_at', 'share_id'])
+      .select(['id', 'user_id', 'agent_id', 'state', 'ended_at', 'share_id'])
       .where('share_id', '=', shareId)
       .executeTakeFirst();
   }
 
-  async upsertParticipant(sessionId: string, userId: string, role: 'viewer' | 'collaborator'): Promise<void> {
-    await this.db
-      .insertInto('session_participants')
-      .values({ session_id: sessionId, user_id: userId, role })
-      .onConflict((oc) => oc.columns(['session_id', 'user_id']).doUpdateSet({ role }))
-      .execute();
+  /** Adds the participant or sets their role; returns the role they had before (null: new). */
+  upsertParticipant(
+    sessionId: string,
+    userId: string,
+    role: 'viewer' | 'collaborator',
+  ): Promise<'viewer' | 'collaborator' | null> {
+    return this.db.transaction().execute(async (tx) => {
+      // Locked, so two joins of the same user at once agree on what changed.
+      const before = await tx
+        .selectFrom('session_participants')
+        .select('role')
+        .where('session_id', '=', sessionId)
+        .where('user_id', '=', userId)
+        .forUpdate()
+        .executeTakeFirst();
+      await tx
+        .insertInto('session_participants')
+        .values({ session_id: sessionId, user_id: userId, role })
+        .onConflict((oc) => oc.columns(['session_id', 'user_id']).doUpdateSet({ role }))
+        .execute();
+      return before?.role ?? null;
+    });
   }
 
   participants(sessionId: string): Promise<ParticipantRow[]> {

@@ -82,7 +82,11 @@ export class SharingService {
     if (s.user_id !== caller.userId) {
       const ownerSettings = s.user_id ? await this.deps.settings.forUser(s.user_id) : null;
       role = ownerSettings?.shared_session_full_control ? 'collaborator' : 'viewer';
-      await this.deps.repo.upsertParticipant(s.id, caller.userId, role);
+      const before = await this.deps.repo.upsertParticipant(s.id, caller.userId, role);
+      // The grant of a stream already open carries the old role (a collaborator's input would
+      // still pass): close it so the page comes back with the new one.
+      if (before && before !== role)
+        await this.deps.streams?.disconnect(s, { userId: caller.userId, roleChanged: true });
       await this.deps.bus
         .appendChat(s.id, {
           id: newId(),

@@ -173,4 +173,18 @@ describe('VncConnection', () => {
     expect(statuses.at(-1)?.kind).toBe('reconnecting');
     expect(timers).toHaveLength(1);
   });
+
+  it('comes back after the first delay when the role changed (4003), asking for the access first', async () => {
+    const { conn, rfbs, statuses, timers, fire, shouldReconnect } = setup();
+    conn.start();
+    rfbs[0]?.emit('connect');
+    rfbs[0]?.socketClose(4003, 'your role in this session changed');
+    rfbs[0]?.emit('disconnect', { clean: false });
+    expect(statuses.at(-1)?.kind).toBe('reconnecting');
+    expect(timers.map((t) => t.ms)).toEqual([1000]);
+    await fire();
+    // The page's shouldReconnect re-reads its access, so the new stream is opened as the new role.
+    expect(shouldReconnect).toHaveBeenCalledOnce();
+    expect(rfbs).toHaveLength(2);
+  });
 });
