@@ -33,6 +33,7 @@ ensure_packages() {
   have docker-registry || need_pkgs+=(docker-registry)
   have ip || have /usr/sbin/ip || need_pkgs+=(iproute2)
   have openssl || need_pkgs+=(openssl)
+  have cc || need_pkgs+=(gcc libc6-dev)
   if [ ${#need_pkgs[@]} -gt 0 ]; then
     log "installing: ${need_pkgs[*]}"
     export DEBIAN_FRONTEND=noninteractive
@@ -101,18 +102,29 @@ check_tools() {
   have nginx || have /usr/sbin/nginx || die "nginx missing"
 }
 
+# Chromium aborts requests (and loopback WebSockets) whenever a network interface comes or goes,
+# which on a Docker host is every container start; the shim keeps it from watching (see the file).
+build_chromium_shim() {
+  local src=test/support/no-netlink.c out="$STATE/no-netlink.so"
+  if [ ! -f "$out" ] || [ "$src" -nt "$out" ]; then
+    cc -shared -fPIC -O2 -o "$out" "$src" -ldl || die "could not build $src"
+  fi
+}
+
 up() {
   ensure_packages
   start_docker
   start_postgres
   start_redis
   check_tools
+  build_chromium_shim
   cat >"$STATE/env" <<ENV
 export PORTHOLE_TEST_SERVICES=1
 export TEST_DATABASE_URL=postgres://postgres@127.0.0.1:$PG_PORT/postgres
 export TEST_REDIS_URL=redis://127.0.0.1:$REDIS_PORT
 export DOCKER_SOCKET=/var/run/docker.sock
 export CHROMIUM_PATH=/usr/bin/chromium
+export PORTHOLE_CHROMIUM_PRELOAD=$STATE/no-netlink.so
 export NGINX_BIN=$(command -v nginx || echo /usr/sbin/nginx)
 ENV
   log "services ready"

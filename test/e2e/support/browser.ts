@@ -15,8 +15,18 @@ export const chromiumArgs = [
   '--ignore-certificate-errors',
 ];
 
+/**
+ * `scripts/test-services.sh` builds `test/support/no-netlink.c` and names it here: Chromium then
+ * stops reacting to the veth interfaces Docker adds and removes for other tests' containers.
+ */
+const preload = process.env.PORTHOLE_CHROMIUM_PRELOAD;
+
 export function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: chromiumPath, args: chromiumArgs });
+  return chromium.launch({
+    executablePath: chromiumPath,
+    args: chromiumArgs,
+    ...(preload ? { env: { ...process.env, LD_PRELOAD: preload } } : {}),
+  });
 }
 
 /** Context defaults for pages served with self-signed certificates (workspace images, `porthole up`). */
