@@ -3,6 +3,7 @@
 //   (b) gateway      client → agent SessionGateway (grant header, plain HTTP) → workspace
 //   (c) separate     client → embedded proxy (TLS) → gateway process → workspace
 //       one-hop      client → embedded proxy with the gateway in the same process → workspace
+//       one-hop-uncoalesced  the same without coalescing TLS-to-TLS writes (the relay before)
 //   (d) nginx        client → nginx (TLS, auth_request, 64k buffers) → gateway → workspace
 //       nginx-4k     the same with nginx's default proxy buffers
 // Every proxy runs as a child process; CPU from /proc/<pid>/stat, peak RSS from VmHWM.
@@ -110,6 +111,7 @@ const gateway = await role('gateway');
 cfg.gatewayUrl = `http://127.0.0.1:${gateway.port}`;
 const separate = await role('proxy');
 const oneHop = await role('proxy', ['--one-hop']);
+const oneHopPlain = await role('proxy', ['--one-hop', '--no-coalesce']);
 const api = await role('proxy', ['--http']);
 const nginxOpts = { packagesRoot, serverUrl: `http://127.0.0.1:${api.port}`, certFile, keyFile };
 const nginx = await startNginx({ ...nginxOpts, dir: join(dir, 'nginx') });
@@ -160,6 +162,14 @@ const targets = [
     ca: cert,
     headers: cookie,
     front: () => [oneHop.pid],
+    gw: () => [],
+  },
+  {
+    name: 'one-hop-uncoalesced',
+    url: `wss://127.0.0.1:${oneHopPlain.port}${path}`,
+    ca: cert,
+    headers: cookie,
+    front: () => [oneHopPlain.pid],
     gw: () => [],
   },
   {
@@ -268,6 +278,7 @@ const processes = {
   gateway: gateway.pid,
   'proxy (separate)': separate.pid,
   'proxy (one-hop)': oneHop.pid,
+  'proxy (one-hop, uncoalesced)': oneHopPlain.pid,
 };
 console.log(
   `\npeak RSS MB: ${Object.entries(processes)

@@ -3,8 +3,9 @@
 //   gateway  the agent's SessionGateway over plain HTTP (as the agent API serves it)
 //   proxy    the server's EmbeddedProxy (HTTPS like `porthole up`, or HTTP as nginx's API),
 //            with the real StreamAuthService on in-memory rows; --one-hop adds an in-process gateway
+//            (--no-coalesce: without coalescing its TLS-to-TLS writes)
 // Each prints one JSON line {"port": N} once listening. Configuration: BENCH_CONFIG (JSON).
-//   node bench/proxy/roles.mjs <role> [--one-hop] [--http]
+//   node bench/proxy/roles.mjs <role> [--one-hop [--no-coalesce]] [--http]
 
 import { createServer as createHttpServer } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
@@ -48,6 +49,8 @@ async function makeGateway() {
     },
     onActivity: () => undefined,
     log: quiet,
+    // --no-coalesce: the one-hop relay as it was before it coalesced TLS writes (an A/B in one run).
+    ...(flags.has('--no-coalesce') ? { limits: { coalesceTlsWrites: false } } : {}),
   });
 }
 

@@ -1,5 +1,6 @@
 // The relay machinery shared by the server's embedded proxy and the agent's gateway: both carry
 // the same long-lived streams and must time out, close and meter them the same way.
+export { COALESCE_BURST_BYTES, coalesceWrites } from './coalesce.js';
 export { createGuardedProxy, type GuardedProxy, type GuardedProxyOptions } from './guarded-proxy.js';
 export {
   answer,
