@@ -84,6 +84,11 @@ describe('revoke and kick close streams already open', () => {
       );
     return roles;
   };
+  /** The owner's group: sharing on, full control (joiners are collaborators) or not (viewers). */
+  const fullControl = (full: boolean) =>
+    call(A, people.admin, 'PATCH', `/api/admin/groups/${sharers}`, {
+      settings: { allow_sharing: true, shared_session_full_control: full },
+    });
   /** Runs the DELETE; returns when its 204 came back. */
   const remove = async (path: string) => {
     expect((await call(A, owner, 'DELETE', path)).status).toBe(204);
@@ -182,11 +187,7 @@ describe('revoke and kick close streams already open', () => {
 
     it('a kicked collaborator is closed with 4001 while a full-screen update is on its way', async () => {
       // Joiners of an owner whose group grants full control are collaborators: a raw pipe.
-      const settings = (full: boolean) =>
-        call(A, people.admin, 'PATCH', `/api/admin/groups/${sharers}`, {
-          settings: { allow_sharing: true, shared_session_full_control: full },
-        });
-      expectStatus(await settings(true), 200, 'full control on');
+      expectStatus(await fullControl(true), 200, 'full control on');
       try {
         expect(await share()).toEqual(['collaborator', 'collaborator']);
         const own = await stream(owner);
@@ -200,22 +201,18 @@ describe('revoke and kick close streams already open', () => {
         await remove(`/api/sessions/${sessionId}/share`);
         own.close();
       } finally {
-        expectStatus(await settings(false), 200, 'full control off');
+        expectStatus(await fullControl(false), 200, 'full control off');
       }
     });
 
     it('a collaborator who joins again as a viewer has the old pipe closed with 4003; the new stream is a viewer’s', async () => {
-      const settings = (full: boolean) =>
-        call(A, people.admin, 'PATCH', `/api/admin/groups/${sharers}`, {
-          settings: { allow_sharing: true, shared_session_full_control: full },
-        });
-      expectStatus(await settings(true), 200, 'full control on');
+      expectStatus(await fullControl(true), 200, 'full control on');
       try {
         expect(await share()).toEqual(['collaborator', 'collaborator']);
         const own = await stream(owner);
         const collaborator = await stream(v1);
         const other = await stream(v2);
-        expectStatus(await settings(false), 200, 'full control off');
+        expectStatus(await fullControl(false), 200, 'full control off');
         // Joining again (another tab, a reload of the link) is when the role is decided anew.
         const rejoined = expectStatus(
           await call(A, v1, 'POST', `/api/shares/${shareId}/join`),
@@ -238,7 +235,7 @@ describe('revoke and kick close streams already open', () => {
         await remove(`/api/sessions/${sessionId}/share`);
         own.close();
       } finally {
-        expectStatus(await settings(false), 200, 'full control off');
+        expectStatus(await fullControl(false), 200, 'full control off');
       }
     });
   });
