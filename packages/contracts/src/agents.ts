@@ -118,11 +118,20 @@ export type AgentResources = z.infer<typeof agentResourcesSchema>;
  * turned off). `POST /v1/sessions/:id/disconnect` with a `control` grant.
  */
 export const agentDisconnectSchema = z.union([
-  /**
-   * `roleChanged`: the user joined again with another role; their streams close with 4003 so the
-   * page reconnects at once with a grant for the new role (a kick's 4001 is final).
-   */
-  z.object({ userId: z.string().min(1).max(64), roleChanged: z.literal(true).optional() }).strict(),
+  z
+    .object({
+      userId: z.string().min(1).max(64),
+      /** Only the streams opened with this sign-in (the grant's `sin`): a sign-out. */
+      signIn: z.string().min(1).max(64).optional(),
+      /** All but the streams of this sign-in: a password change keeps the browser it came from. */
+      exceptSignIn: z.string().min(1).max(64).optional(),
+      /**
+       * The user may come back, with what they have now: close with 4003 (not a kick's final
+       * 4001), so the page reconnects and gets the new role, or learns it is signed out.
+       */
+      reconnect: z.enum(['role_changed', 'signed_out']).optional(),
+    })
+    .strict(),
   z.object({ allExceptOwner: z.literal(true) }).strict(),
 ]);
 export type AgentDisconnect = z.infer<typeof agentDisconnectSchema>;
@@ -178,6 +187,8 @@ export const grantPayloadSchema = z.object({
   sub: z.string().optional(),
   /** When a stream grant was issued, ms since the epoch (server time): late disconnects compare it. */
   iatMs: z.number().int().optional(),
+  /** The browser sign-in that opened the stream (not its token), so a sign-out closes its streams. */
+  sin: z.string().max(64).optional(),
   /** Expiry, seconds since the epoch. */
   exp: z.number().int(),
 });
@@ -230,5 +241,8 @@ export type AgentDisconnectResult = z.infer<typeof agentDisconnectResultSchema>;
 /** WebSocket close code of a stream the owner took away (kick, revoke), as chat sockets use it. */
 export const STREAM_REMOVED_CLOSE_CODE = 4001;
 
-/** WebSocket close code of a stream whose user's role changed: reconnect, the new grant says how. */
-export const STREAM_ROLE_CHANGED_CLOSE_CODE = 4003;
+/**
+ * WebSocket close code of a stream whose user's access changed (another role, signed out):
+ * reconnect, and the new grant (or its refusal) says what they have now.
+ */
+export const STREAM_ACCESS_CHANGED_CLOSE_CODE = 4003;

@@ -114,6 +114,11 @@ export async function createServices(ctx: ServiceContext): Promise<Services> {
     accountLimiter: new AttemptLimiter({ max: 10, windowMs: 15 * 60_000 }, clock),
     addressLimiter: new AttemptLimiter({ max: 50, windowMs: 15 * 60_000 }, clock),
     apiKeys,
+    // `sharing` and `log` are made below; the hook runs only once a request arrives.
+    onSignedOut: (userId, signIn) =>
+      sharing.signedOut(userId, signIn ? { signIn } : {}).catch((err: unknown) => {
+        log.warn({ err, userId }, 'closing the streams of ended sign-ins failed');
+      }),
   });
   const status = new SystemStatus({
     version,
@@ -193,6 +198,7 @@ export async function createServices(ctx: ServiceContext): Promise<Services> {
     onUserDeleted: (userId) => sessions.deleteAllForUser(userId),
     // `sharing` is made below; the hook runs only once a request arrives.
     onUserBarred: (userId) => sharing.disconnectUser(userId),
+    onPasswordChanged: (userId, kept) => sharing.signedOut(userId, kept ? { exceptSignIn: kept } : {}),
     log,
   });
   const imageRepo = new ImageRepo(db);

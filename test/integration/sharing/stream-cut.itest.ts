@@ -11,7 +11,7 @@ import { startTestServer, type TestServer } from '../support/server.js';
 import { TempDirs } from '../support/temp.js';
 import { launchRealSession, removeSessionContainers, startTestAgent } from './real-session.js';
 import { RfbProbe } from './rfb.js';
-import { call, expectStatus, People, type Person } from './support.js';
+import { call, expectStatus, People, type Person, signIn } from './support.js';
 
 const run = promisify(execFile);
 // The light RFB image (Xvnc + websockify, same image contract) when this machine has it.
@@ -237,6 +237,50 @@ describe('revoke and kick close streams already open', () => {
       } finally {
         expectStatus(await fullControl(false), 200, 'full control off');
       }
+    });
+
+    it('signing out closes the streams that sign-in opened, and only those', async () => {
+      // The owner on two browsers: signing out on the laptop leaves the phone streaming.
+      const laptop = await signIn(A, owner.username);
+      const phone = await signIn(A, owner.username);
+      const onLaptop = await stream(laptop);
+      const onPhone = await stream(phone);
+      expectStatus(await call(A, laptop, 'POST', '/api/auth/logout'), 204, 'logout');
+      const answeredAt = Date.now();
+      // An owner's pipe follows no frames, so it is reset (1006) rather than closed with 4003:
+      // either way the page reconnects, is refused and shows the sign-in page.
+      const closed = await onLaptop.whenClosed(10_000);
+      expect(closed).toBeDefined();
+      expect((closed?.at ?? Number.POSITIVE_INFINITY) - answeredAt).toBeLessThan(CUT_WITHIN_MS);
+      expect(await onPhone.update()).toBeGreaterThan(0);
+      expect(onPhone.closed).toBe(false);
+      await expect(RfbProbe.open(A, sessionId, laptop)).rejects.toThrow(/refused with 401/);
+      expectStatus(await call(A, phone, 'POST', '/api/auth/logout'), 204, 'logout');
+      expect((await onPhone.whenClosed(10_000))?.at).toBeDefined();
+    });
+
+    it('a password change closes the streams of the sign-ins it revoked (4003), nobody else’s', async () => {
+      const v3 = await people.user('v3');
+      await share();
+      expectStatus(await call(A, v3, 'POST', `/api/shares/${shareId}/join`), 200, 'join');
+      const own = await stream(owner);
+      const other = await stream(v1);
+      const watched = await stream(v3);
+      expectStatus(
+        await call(A, people.admin, 'PATCH', `/api/admin/users/${v3.userId}`, {
+          password: 'a-new-password-456',
+        }),
+        200,
+        'password change',
+      );
+      const answeredAt = Date.now();
+      const closed = await watched.whenClosed(10_000);
+      expect(closed?.code).toBe(4003);
+      expect((closed?.at ?? Number.POSITIVE_INFINITY) - answeredAt).toBeLessThan(CUT_WITHIN_MS);
+      expect(await other.update()).toBeGreaterThan(0);
+      expect(await own.update()).toBeGreaterThan(0);
+      await remove(`/api/sessions/${sessionId}/share`);
+      own.close();
     });
   });
 

@@ -5,12 +5,18 @@ import { ConnectionRegistry, type StreamConnection } from './connection-registry
 const S1 = 'session-1';
 const S2 = 'session-2';
 
-function conn(userId: string | null, role: SessionRole, issuedAtMs: number | null = null) {
+function conn(
+  userId: string | null,
+  role: SessionRole,
+  issuedAtMs: number | null = null,
+  signIn: string | null = null,
+) {
   const closes: Array<[number, string]> = [];
   const c: StreamConnection & { closes: typeof closes } = {
     userId,
     role,
     issuedAtMs,
+    signIn,
     closes,
     close: (code, reason) => closes.push([code, reason]),
   };
@@ -84,6 +90,25 @@ describe('ConnectionRegistry', () => {
     expect(reg.count()).toBe(0);
   });
 
+  it('closes the streams of one sign-in, or all but one sign-in’s, of that user only', () => {
+    const reg = new ConnectionRegistry();
+    const laptop = conn('bob', 'owner', null, 'sin-laptop');
+    const laptop2 = conn('bob', 'owner', null, 'sin-laptop');
+    const phone = conn('bob', 'owner', null, 'sin-phone');
+    const old = conn('bob', 'owner');
+    const carol = conn('carol', 'viewer', null, 'sin-laptop');
+    for (const c of [laptop, laptop2, phone, old, carol]) reg.add(S1, c);
+    expect(reg.disconnect(S1, { userId: 'bob', signIn: 'sin-laptop' }, 4003, 'signed out')).toBe(2);
+    expect([laptop.closes, laptop2.closes]).toEqual([[[4003, 'signed out']], [[4003, 'signed out']]]);
+    expect(phone.closes).toEqual([]);
+    expect(carol.closes).toEqual([]);
+    // A password change keeps the phone's sign-in: everything else of bob's goes.
+    expect(reg.disconnect(S1, { userId: 'bob', exceptSignIn: 'sin-phone' }, 4003, 'signed out')).toBe(1);
+    expect(old.closes).toHaveLength(1);
+    expect(phone.closes).toEqual([]);
+    expect(reg.count(S1)).toBe(2);
+  });
+
   it('a close that releases itself synchronously does not disturb the sweep', () => {
     const reg = new ConnectionRegistry();
     const releases: Array<() => void> = [];
@@ -95,6 +120,7 @@ describe('ConnectionRegistry', () => {
           userId: 'bob',
           role: 'viewer',
           issuedAtMs: null,
+          signIn: null,
           close: () => {
             closed += 1;
             releases[index]?.();

@@ -7,6 +7,8 @@ export interface StreamConnection {
   role: SessionRole;
   /** When the server issued the stream's grant (ms, server time); null for grants without it. */
   issuedAtMs: number | null;
+  /** The sign-in the grant names (`sin`); null for grants without one. */
+  signIn: string | null;
   close(code: number, reason: string): void;
 }
 
@@ -59,8 +61,14 @@ export class ConnectionRegistry {
     const users = this.sessions.get(sessionId);
     if (!users) return 0;
     let matching: StreamConnection[] = [];
-    if ('userId' in target) matching.push(...(users.get(target.userId) ?? []));
-    else for (const set of users.values()) for (const c of set) if (c.role !== 'owner') matching.push(c);
+    if ('userId' in target) {
+      const { signIn, exceptSignIn } = target;
+      for (const c of users.get(target.userId) ?? []) {
+        if (signIn !== undefined && c.signIn !== signIn) continue;
+        if (exceptSignIn !== undefined && c.signIn === exceptSignIn) continue;
+        matching.push(c);
+      }
+    } else for (const set of users.values()) for (const c of set) if (c.role !== 'owner') matching.push(c);
     if (beforeMs !== undefined)
       matching = matching.filter((c) => c.issuedAtMs === null || c.issuedAtMs <= beforeMs);
     // Forgotten before closing, so a close that reports back synchronously finds nothing to remove.

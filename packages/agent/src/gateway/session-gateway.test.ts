@@ -320,7 +320,7 @@ describe('SessionGateway', () => {
     const carolRelay = await connect(port, 'viewer:carol');
     await until(() => gw.openStreams(SID) === 3);
     const codes = Promise.all([closeCode(carolPipe), closeCode(carolRelay)]);
-    expect(gw.disconnect(SID, { userId: 'carol', roleChanged: true })).toBe(2);
+    expect(gw.disconnect(SID, { userId: 'carol', reconnect: 'role_changed' })).toBe(2);
     expect(await codes).toEqual([4003, 4003]);
     owner.send(Buffer.from('still here'));
     expect((await nextMessage(owner)).toString()).toBe('still here');

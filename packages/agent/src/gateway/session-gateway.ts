@@ -7,8 +7,8 @@ import {
   type GrantPayload,
   parseSessionPath,
   type SessionRole,
+  STREAM_ACCESS_CHANGED_CLOSE_CODE,
   STREAM_REMOVED_CLOSE_CODE,
-  STREAM_ROLE_CHANGED_CLOSE_CODE,
 } from '@porthole/contracts';
 import { createGuardedProxy, GRANT_HEADER, type StreamGuard, type StreamLimits } from '@porthole/stream';
 import type { ProxyServer } from 'http-proxy-3';
@@ -51,6 +51,11 @@ export interface GatewayStats {
   /** Requests and upgrades refused (bad, missing, expired or misdirected grants; unknown sessions). */
   refused: number;
 }
+
+const ACCESS_CHANGED_REASONS = {
+  role_changed: 'your role in this session changed',
+  signed_out: 'signed out',
+} as const;
 
 /** Client→server WebSocket messages larger than this close a viewer's relay (noVNC's are tiny). */
 const VIEWER_MAX_PAYLOAD = 16 * 1024 * 1024;
@@ -130,6 +135,7 @@ export class SessionGateway {
       userId: grant.sub ?? null,
       role,
       issuedAtMs: grant.iatMs ?? null,
+      signIn: grant.sin ?? null,
       close: (code, reason) => this.guard.cut(socket, code, reason),
     };
     socket.once('close', this.connections.add(sessionId, connection));
@@ -193,17 +199,18 @@ export class SessionGateway {
 
   /**
    * Closes a session's open streams the owner took away (kick: one user; sharing off: all but the
-   * owner) with close code 4001, or those of a user whose role changed with 4003; returns how many.
-   * New streams are refused (or given the new role) by the server already. `beforeMs`: a
-   * disconnect handed over late (check-in) spares streams authorised after it.
+   * owner) with close code 4001, or those of a user whose access changed (another role, signed
+   * out) with 4003; returns how many. New streams are refused (or given the new role) by the
+   * server already. `beforeMs`: a disconnect handed over late (check-in) spares streams
+   * authorised after it.
    */
   disconnect(sessionId: string, target: AgentDisconnect, beforeMs?: number): number {
-    const roleChanged = 'roleChanged' in target && target.roleChanged === true;
+    const reconnect = 'userId' in target ? target.reconnect : undefined;
     const closed = this.connections.disconnect(
       sessionId,
       target,
-      roleChanged ? STREAM_ROLE_CHANGED_CLOSE_CODE : STREAM_REMOVED_CLOSE_CODE,
-      roleChanged ? 'your role in this session changed' : 'removed by the owner',
+      reconnect ? STREAM_ACCESS_CHANGED_CLOSE_CODE : STREAM_REMOVED_CLOSE_CODE,
+      reconnect ? ACCESS_CHANGED_REASONS[reconnect] : 'removed by the owner',
       beforeMs,
     );
     this.deps.log.info({ sessionId, ...target, beforeMs, closed }, 'streams disconnected');

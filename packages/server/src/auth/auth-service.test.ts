@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import type { UserRepo, UserRow } from '../api/users/user-repo.js';
 import { ForbiddenError, RateLimitedError, UnauthorizedError } from '../errors.js';
 import { ManualClock } from '../platform/clock.js';
-import { sha256 } from '../platform/crypto.js';
+import { sha256, signInId } from '../platform/crypto.js';
 import { AttemptLimiter } from './attempt-limiter.js';
 import { AuthService } from './auth-service.js';
 import type { AuthSessionRepo, AuthSessionRow } from './auth-session-repo.js';
@@ -63,7 +63,9 @@ class FakeSessions implements SessionStore {
     if (row) row.last_seen_at = at;
   }
   async delete(tokenHash: Buffer) {
+    const row = this.rows.get(tokenHash.toString('hex'));
     this.rows.delete(tokenHash.toString('hex'));
+    return row?.user_id;
   }
 }
 
@@ -87,12 +89,14 @@ let users: FakeUsers;
 let sessions: FakeSessions;
 let hasher: FakeHasher;
 let auth: AuthService;
+let signedOut: Array<[string, string | null]>;
 
 beforeEach(() => {
   clock = new ManualClock();
   users = new FakeUsers();
   sessions = new FakeSessions();
   hasher = new FakeHasher();
+  signedOut = [];
   auth = new AuthService({
     users: users as unknown as UserRepo,
     sessions: sessions as unknown as AuthSessionRepo,
@@ -101,6 +105,9 @@ beforeEach(() => {
     sessionTtlMs: TTL_MS,
     accountLimiter: new AttemptLimiter({ max: 3, windowMs: 60_000 }, clock),
     addressLimiter: new AttemptLimiter({ max: 6, windowMs: 60_000 }, clock),
+    onSignedOut: async (userId, signIn) => {
+      signedOut.push([userId, signIn]);
+    },
   });
 });
 
@@ -232,6 +239,18 @@ describe('AuthService sessions', () => {
     expect(await auth.resolveSession('y'.repeat(500))).toBeNull();
     await auth.logout(token);
     expect(await auth.resolveSession(token)).toBeNull();
+  });
+
+  it('signing out tells whose sign-in ended, by an id that is not the token nor its hash', async () => {
+    const { row, token } = await signIn();
+    await auth.logout(token);
+    expect(signedOut).toEqual([[row.id, signInId(sha256(token))]]);
+    expect(signedOut[0]?.[1]).toMatch(/^[0-9a-f]{32}$/);
+    expect(token).not.toContain(signedOut[0]?.[1] ?? '');
+    expect(sha256(token).toString('hex')).not.toContain(signedOut[0]?.[1] ?? '');
+    // An unknown or already spent token ends nobody's sign-in.
+    await auth.logout(token);
+    expect(signedOut).toHaveLength(1);
   });
 
   it('drops the sessions of a user who is later locked or disabled', async () => {

@@ -3,7 +3,7 @@ import type { UserRepo, UserRow } from '../api/users/user-repo.js';
 import { API_KEY_USER_ID, type ApiKeyIdentity } from '../api-keys/api-key-identity.js';
 import { ForbiddenError, RateLimitedError, UnauthorizedError } from '../errors.js';
 import type { Clock } from '../platform/clock.js';
-import { randomToken, sha256 } from '../platform/crypto.js';
+import { randomToken, sha256, signInId } from '../platform/crypto.js';
 import type { AttemptLimiter } from './attempt-limiter.js';
 import type { AuthSessionRepo } from './auth-session-repo.js';
 import type { PasswordHasher } from './password-hasher.js';
@@ -33,6 +33,11 @@ export interface AuthServiceDeps {
   addressLimiter: AttemptLimiter;
   /** Resolves `Authorization: Bearer <api_key>:<api_key_secret>`; unset: bearer credentials fail. */
   apiKeys?: ApiKeyAuthenticator;
+  /**
+   * Sign-ins ended (`signInId` of one, or null: all of the user's): the streams they opened are
+   * closed, as only the stream's opening checked the cookie. Best effort, after the commit.
+   */
+  onSignedOut?: (userId: string, signIn: string | null) => Promise<unknown>;
 }
 
 export function toUserView(row: UserRow, isAdmin: boolean): UserView {
@@ -94,7 +99,9 @@ export class AuthService {
   }
 
   async logout(token: string): Promise<void> {
-    await this.deps.sessions.delete(sha256(token));
+    const tokenHash = sha256(token);
+    const userId = await this.deps.sessions.delete(tokenHash);
+    if (userId) await this.signedOut(userId, signInId(tokenHash));
   }
 
   /** The caller behind a session cookie, or null when it is unknown, expired or the user is barred. */
@@ -159,6 +166,12 @@ export class AuthService {
   /** Ends every browser session of the user. */
   async signOutEverywhere(userId: string): Promise<void> {
     await this.deps.sessions.deleteForUser(userId);
+    await this.signedOut(userId, null);
+  }
+
+  private async signedOut(userId: string, signIn: string | null): Promise<void> {
+    // The sign-out itself has happened; a stream that stays open is logged by the hook's owner.
+    await this.deps.onSignedOut?.(userId, signIn).catch(() => undefined);
   }
 
   async me(caller: Caller): Promise<UserView> {

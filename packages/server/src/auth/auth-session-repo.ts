@@ -44,8 +44,14 @@ export class AuthSessionRepo {
       .execute();
   }
 
-  async delete(tokenHash: Buffer): Promise<void> {
-    await this.db.deleteFrom('auth_sessions').where('token_hash', '=', tokenHash).execute();
+  /** Deletes one sign-in; returns whose it was (undefined: there was none). */
+  async delete(tokenHash: Buffer): Promise<string | undefined> {
+    const row = await this.db
+      .deleteFrom('auth_sessions')
+      .where('token_hash', '=', tokenHash)
+      .returning('user_id')
+      .executeTakeFirst();
+    return row?.user_id;
   }
 
   async deleteForUser(userId: string): Promise<void> {

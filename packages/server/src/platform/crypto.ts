@@ -16,6 +16,14 @@ export function sha256(input: string): Buffer {
   return createHash('sha256').update(input).digest();
 }
 
+/**
+ * How a stream grant names the browser sign-in that opened it: derived from the sign-in token's
+ * hash (itself a database key), so the agent learns nothing that opens anything.
+ */
+export function signInId(tokenHash: Buffer): string {
+  return createHash('sha256').update(tokenHash).digest('hex').slice(0, 32);
+}
+
 export function newId(): string {
   return randomUUID();
 }

@@ -9,6 +9,7 @@ import {
   UnauthorizedError,
   UnavailableError,
 } from '../errors.js';
+import { signInId } from '../platform/crypto.js';
 import type { SessionRepo } from '../sessions/session-repo.js';
 
 export interface StreamAuthorization {
@@ -25,6 +26,7 @@ export interface StreamAuthorization {
     role: SessionRole;
     sub: string;
     iatMs: number;
+    sin?: string;
     exp: number;
   };
 }
@@ -69,6 +71,8 @@ export class StreamAuthService {
       sub: caller.userId,
       // A disconnect the agent gets late closes only streams authorised before it (pending disconnects).
       iatMs: now,
+      // The browser sign-in behind it, so signing out closes this stream (no token leaves here).
+      ...(caller.sessionTokenHash ? { sin: signInId(caller.sessionTokenHash) } : {}),
       exp: Math.floor(now / 1000) + GRANT_TTL_SECONDS,
     };
     return {

@@ -86,7 +86,7 @@ export class SharingService {
       // The grant of a stream already open carries the old role (a collaborator's input would
       // still pass): close it so the page comes back with the new one.
       if (before && before !== role)
-        await this.deps.streams?.disconnect(s, { userId: caller.userId, roleChanged: true });
+        await this.deps.streams?.disconnect(s, { userId: caller.userId, reconnect: 'role_changed' });
       await this.deps.bus
         .appendChat(s.id, {
           id: newId(),
@@ -182,6 +182,21 @@ export class SharingService {
       }),
     );
     return closed.reduce((a, b) => a + b, 0);
+  }
+
+  /**
+   * Sign-ins of a user ended (sign-out: `signIn`; sign-out everywhere: neither; a password change:
+   * all but `exceptSignIn`): the streams they opened close with 4003, so the page reconnects, is
+   * refused and shows the sign-in page. Returns how many closed.
+   */
+  async signedOut(userId: string, which: { signIn?: string; exceptSignIn?: string } = {}): Promise<number> {
+    const sessions = await this.deps.repo.liveSessionsOf(userId);
+    const closed = await Promise.all(
+      sessions.map((session) =>
+        this.deps.streams?.disconnect(session, { userId, ...which, reconnect: 'signed_out' }),
+      ),
+    );
+    return closed.reduce<number>((a, b) => a + (b ?? 0), 0);
   }
 
   /** The session ended: its chat and presence go, everyone is disconnected. */

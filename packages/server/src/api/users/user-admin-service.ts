@@ -10,7 +10,7 @@ import type { Db } from '../../db/database.js';
 import { NotFoundError } from '../../errors.js';
 import { parse } from '../../http/parse.js';
 import { type Clock, systemClock } from '../../platform/clock.js';
-import { newId } from '../../platform/crypto.js';
+import { newId, signInId } from '../../platform/crypto.js';
 import { type AdminUserRow, type UserPatch, UserRepo } from './user-repo.js';
 import { assertAdministratorsRemain, assertAllKnown, assertNotSelf, withAllUsers } from './user-rules.js';
 
@@ -27,6 +27,11 @@ export interface UserAdminHooks {
    * streams they still hold: a grant is checked only when a stream opens.
    */
   onUserBarred?: (userId: string) => Promise<unknown>;
+  /**
+   * Called after a password change revoked the user's other sign-ins (`keptSignIn`: the one it
+   * came from, when they changed their own), to close the streams those sign-ins opened.
+   */
+  onPasswordChanged?: (userId: string, keptSignIn: string | null) => Promise<unknown>;
   log?: { warn(obj: object, msg: string): void };
 }
 
@@ -133,6 +138,11 @@ export class UserAdminService {
       // After the commit, so a stream reopened meanwhile is refused; best effort, like a kick.
       await this.hooks.onUserBarred(id).catch((err: unknown) => {
         this.hooks.log?.warn({ err, userId: id }, 'closing the streams of a barred user failed');
+      });
+    } else if (set.password_hash && this.hooks.onPasswordChanged) {
+      const kept = actor.userId === id && actor.sessionTokenHash ? signInId(actor.sessionTokenHash) : null;
+      await this.hooks.onPasswordChanged(id, kept).catch((err: unknown) => {
+        this.hooks.log?.warn({ err, userId: id }, 'closing the streams of revoked sign-ins failed');
       });
     }
     return this.get(id);

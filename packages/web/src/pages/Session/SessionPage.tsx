@@ -81,6 +81,11 @@ export function SessionPage() {
         void access.refetch();
         return false;
       }
+      // Signed out (here or in another tab; the server closed the stream with 4003): to sign-in.
+      if (isApiError(e) && e.status === 401) {
+        qc.setQueryData(queryKeys.me, null);
+        return false;
+      }
       throw e;
     }
   }, [id, qc, access]);
