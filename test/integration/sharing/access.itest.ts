@@ -14,6 +14,7 @@ import {
   RedisProcess,
   redisHistory,
   refusedStatus,
+  signIn,
   until,
 } from './support.js';
 
@@ -239,6 +240,29 @@ describe('sharing: authorization and limits (two replicas, real Redis)', () => {
     expect(
       (await call(A, owner, 'DELETE', `/api/sessions/${sessionId}/participants/${kicked.userId}`)).status,
     ).toBe(404);
+  });
+
+  it('signing out closes the chat sockets of that sign-in on every replica (4003); another sign-in stays', async () => {
+    const owner = await people.user('owner-signout', [sharers]);
+    const guest = await people.user('guest-signout');
+    const sessionId = await insertRunningSession(db.url, owner.userId);
+    const { shareId } = await share(A, owner, sessionId);
+    expectStatus(await join(B, guest, shareId), 200, 'join');
+    const laptop = await signIn(A, guest.username);
+    const onLaptopA = await open(A, sessionId, laptop);
+    const onLaptopB = await open(B, sessionId, laptop);
+    const elsewhere = await open(A, sessionId, guest);
+    const ownerChat = await open(B, sessionId, owner);
+
+    expect((await call(B, laptop, 'POST', '/api/auth/logout')).status).toBe(204);
+    for (const c of [onLaptopA, onLaptopB]) {
+      expect((await c.closed).code).toBe(4003);
+      expect(c.received.some((m) => m.type === 'error' && m.message === 'signed out')).toBe(true);
+    }
+    expect(await refusedStatus(A, sessionId, laptop)).toBe(401);
+    await ownerChat.presenceIs([owner.username, guest.username]);
+    expect(elsewhere.isClosed).toBe(false);
+    expect(ownerChat.isClosed).toBe(false);
   });
 
   it('limits text to 2000 characters and says so; HTML is kept verbatim as text', async () => {

@@ -6,6 +6,11 @@ export type BusEvent =
   | { type: 'presence'; users: PresenceEntry[] }
   /** Close the chat (and stream) of one participant, or of every joiner when userId is null. */
   | { type: 'kick'; userId: string | null; reason: string }
+  /**
+   * Sign-ins of a user ended: close their chat sockets opened with `signIn` (null: any), except
+   * those of `exceptSignIn`, with a code that lets the page find out it is signed out.
+   */
+  | { type: 'signed-out'; userId: string; signIn: string | null; exceptSignIn: string | null }
   /** The session ended: close every chat socket, the owner's too, and write nothing more. */
   | { type: 'end'; reason: string };
 

@@ -5,12 +5,13 @@ import {
   type ChatServerMessage,
   chatClientMessageSchema,
   type PresenceEntry,
+  STREAM_ACCESS_CHANGED_CLOSE_CODE,
 } from '@porthole/contracts';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { Caller } from '../auth/auth-service.js';
 import { type BusEvent, PRESENCE_REFRESH_MS, type ShareBus } from '../bus/share-bus.js';
 import type { Clock } from '../platform/clock.js';
-import { newId } from '../platform/crypto.js';
+import { newId, signInId } from '../platform/crypto.js';
 import type { SharingService } from './sharing-service.js';
 
 const PATH = /^\/api\/sessions\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\/chat$/;
@@ -71,6 +72,7 @@ export class ChatSockets {
   private async serve(ws: WebSocket, sessionId: string, caller: Caller, me: PresenceEntry): Promise<void> {
     const { bus, clock } = this.deps;
     const connectionId = newId();
+    const mySignIn = caller.sessionTokenHash ? signInId(caller.sessionTokenHash) : null;
     const send = (m: ChatServerMessage) => {
       if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(m));
     };
@@ -101,6 +103,15 @@ export class ChatSockets {
       ) {
         send({ type: 'error', message: e.reason });
         ws.close(CLOSE_REMOVED, e.reason.slice(0, 100));
+      } else if (
+        e.type === 'signed-out' &&
+        e.userId === me.userId &&
+        (e.signIn === null || e.signIn === mySignIn) &&
+        (e.exceptSignIn === null || e.exceptSignIn !== mySignIn)
+      ) {
+        // Not final like a kick: the page reconnects, gets 401 and shows the sign-in page.
+        send({ type: 'error', message: 'signed out' });
+        ws.close(STREAM_ACCESS_CHANGED_CLOSE_CODE, 'signed out');
       }
     };
     let unsubscribe: (() => Promise<void>) | undefined;

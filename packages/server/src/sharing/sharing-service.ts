@@ -191,12 +191,22 @@ export class SharingService {
    */
   async signedOut(userId: string, which: { signIn?: string; exceptSignIn?: string } = {}): Promise<number> {
     const sessions = await this.deps.repo.liveSessionsOf(userId);
+    const event: BusEvent = {
+      type: 'signed-out',
+      userId,
+      signIn: which.signIn ?? null,
+      exceptSignIn: which.exceptSignIn ?? null,
+    };
     const closed = await Promise.all(
-      sessions.map((session) =>
-        this.deps.streams?.disconnect(session, { userId, ...which, reconnect: 'signed_out' }),
-      ),
+      sessions.map(async (session) => {
+        const [n] = await Promise.all([
+          this.deps.streams?.disconnect(session, { userId, ...which, reconnect: 'signed_out' }),
+          this.kick(session.id, event),
+        ]);
+        return n ?? 0;
+      }),
     );
-    return closed.reduce<number>((a, b) => a + (b ?? 0), 0);
+    return closed.reduce((a, b) => a + b, 0);
   }
 
   /** The session ended: its chat and presence go, everyone is disconnected. */
