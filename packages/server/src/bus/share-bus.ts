@@ -7,8 +7,8 @@ export type BusEvent =
   /** Close the chat (and stream) of one participant, or of every joiner when userId is null. */
   | { type: 'kick'; userId: string | null; reason: string }
   /**
-   * Sign-ins of a user ended: close their chat sockets opened with `signIn` (null: any), except
-   * those of `exceptSignIn`, with a code that lets the page find out it is signed out.
+   * Sign-ins of a user ended: close their chat sockets opened with `signIn` (null: with every
+   * sign-in) but not those of `exceptSignIn`, with a code that lets the page learn it is signed out.
    */
   | { type: 'signed-out'; userId: string; signIn: string | null; exceptSignIn: string | null }
   /** The session ended: close every chat socket, the owner's too, and write nothing more. */
