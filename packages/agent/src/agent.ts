@@ -1,9 +1,9 @@
 import { mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import type { AgentCheckinResponse } from '@porthole/contracts';
+import { GrantVerifier } from '@porthole/stream';
 import type { Logger } from 'pino';
 import { createAgentApi } from './api/server.js';
-import { GrantVerifier } from './auth/grant-verifier.js';
 import { CheckinLoop } from './checkin/checkin-loop.js';
 import { buildCheckinRequest } from './checkin/payload.js';
 import { type HostProbe, ResourceSampler } from './checkin/resources.js';

@@ -237,12 +237,3 @@ export type AgentExec = z.infer<typeof agentExecSchema>;
 
 export const agentDisconnectResultSchema = z.object({ closed: z.number().int().nonnegative() });
 export type AgentDisconnectResult = z.infer<typeof agentDisconnectResultSchema>;
-
-/** WebSocket close code of a stream the owner took away (kick, revoke), as chat sockets use it. */
-export const STREAM_REMOVED_CLOSE_CODE = 4001;
-
-/**
- * WebSocket close code of a stream whose user's access changed (another role, signed out):
- * reconnect, and the new grant (or its refusal) says what they have now.
- */
-export const STREAM_ACCESS_CHANGED_CLOSE_CODE = 4003;

@@ -1,11 +1,11 @@
 import { fastifyCookie } from '@fastify/cookie';
+import type { GrantSigner } from '@porthole/stream';
 import type { Logger } from 'pino';
 import { HttpAgentClient } from './agents/agent-client.js';
 import { AgentRepo } from './agents/agent-repo.js';
 import { AgentService } from './agents/agent-service.js';
 import { CheckinReconciler } from './agents/checkin-reconciler.js';
 import { loadGrantSigner, RegistrationTokens } from './agents/grant-keys.js';
-import type { GrantSigner } from './agents/grant-signer.js';
 import { EffectiveSettingsService } from './api/groups/effective-settings-service.js';
 import { GroupRepo } from './api/groups/group-repo.js';
 import { GroupService } from './api/groups/group-service.js';

@@ -14,3 +14,7 @@ export { closeFrame, FrameBoundary } from './ws-frames.js';
 
 /** The header carrying the server's signed stream grant from a proxy to an agent. */
 export const GRANT_HEADER = 'x-porthole-grant';
+
+// Grants: the server signs (Ed25519), agents verify; one format, written and read in one place.
+export { GrantSigner } from './grant-signer.js';
+export { type GrantCheck, GrantVerifier } from './grant-verifier.js';

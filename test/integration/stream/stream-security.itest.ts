@@ -1,8 +1,8 @@
 import { request as httpsRequest } from 'node:https';
 import type { SessionView } from '@porthole/contracts';
+import { GrantSigner } from '@porthole/stream';
 import Docker from 'dockerode';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { GrantSigner } from '../../../packages/server/src/agents/grant-signer.js';
 import { query } from '../support/database.js';
 import { http } from '../support/http.js';
 import { startNginx, type TestNginx } from './nginx.js';

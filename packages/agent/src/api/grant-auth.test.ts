@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { AgentDisconnect } from '@porthole/contracts';
+import { GrantSigner, GrantVerifier } from '@porthole/stream';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GrantSigner } from '../../../server/src/agents/grant-signer.js';
-import { GrantVerifier } from '../auth/grant-verifier.js';
 import { SessionReconciler } from '../sessions/reconciler.js';
 import { SessionRegistry } from '../sessions/registry.js';
 import { SessionService } from '../sessions/session-service.js';

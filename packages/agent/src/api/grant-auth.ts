@@ -1,6 +1,6 @@
 import type { GrantPayload } from '@porthole/contracts';
+import type { GrantVerifier } from '@porthole/stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { GrantVerifier } from '../auth/grant-verifier.js';
 import { AgentError } from '../util/errors.js';
 
 declare module 'fastify' {

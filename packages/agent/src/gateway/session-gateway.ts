@@ -10,10 +10,10 @@ import {
   STREAM_ACCESS_CHANGED_CLOSE_CODE,
   STREAM_REMOVED_CLOSE_CODE,
 } from '@porthole/contracts';
+import type { GrantVerifier } from '@porthole/stream';
 import { createGuardedProxy, GRANT_HEADER, type StreamGuard, type StreamLimits } from '@porthole/stream';
 import type { ProxyServer } from 'http-proxy-3';
 import { createWebSocketStream, WebSocket, WebSocketServer } from 'ws';
-import type { GrantVerifier } from '../auth/grant-verifier.js';
 import { ConnectionRegistry, type StreamConnection } from './connection-registry.js';
 import { createRfbClientFilter, type RfbFilterStats } from './rfb-filter.js';
 

@@ -6,7 +6,7 @@ import type {
   AgentSessionState,
   GrantPayload,
 } from '@porthole/contracts';
-import type { GrantSigner } from './grant-signer.js';
+import type { GrantSigner } from '@porthole/stream';
 
 export interface AgentAddress {
   id: string;

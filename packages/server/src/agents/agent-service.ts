@@ -8,6 +8,7 @@ import type {
   AgentView,
   PendingDisconnect,
 } from '@porthole/contracts';
+import type { GrantSigner } from '@porthole/stream';
 import type { Db } from '../db/database.js';
 import { ConflictError, InvalidError, NotFoundError, UnauthorizedError } from '../errors.js';
 import type { Clock } from '../platform/clock.js';
@@ -16,7 +17,6 @@ import type { AgentRepo, AgentRow } from './agent-repo.js';
 import { toAgentView } from './agent-view.js';
 import type { CheckinReconciler } from './checkin-reconciler.js';
 import type { RegistrationTokens } from './grant-keys.js';
-import type { GrantSigner } from './grant-signer.js';
 
 export interface AgentServiceDeps {
   db: Db;

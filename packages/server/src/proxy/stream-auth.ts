@@ -1,6 +1,6 @@
 import type { SessionRole } from '@porthole/contracts';
+import type { GrantSigner } from '@porthole/stream';
 import type { AgentRepo } from '../agents/agent-repo.js';
-import type { GrantSigner } from '../agents/grant-signer.js';
 import type { Caller } from '../auth/auth-service.js';
 import {
   ConflictError,

@@ -1,6 +1,7 @@
+import { isReservedSessionEnv } from '@porthole/contracts';
 import { describe, expect, it } from 'vitest';
 import { InvalidError } from '../errors.js';
-import { checkSessionEnvironment, isReservedSessionEnv } from './session-environment.js';
+import { checkSessionEnvironment } from './session-environment.js';
 
 describe('session environment rules', () => {
   it('keeps the names the platform and the image contract set', () => {

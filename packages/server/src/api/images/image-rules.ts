@@ -1,5 +1,4 @@
-import { posix } from 'node:path';
-import type { RunConfig } from '@porthole/contracts';
+import { isEngineSocketSource, type RunConfig } from '@porthole/contracts';
 import { invalidField } from '../users/user-rules.js';
 
 const NETWORK_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
@@ -15,20 +14,6 @@ export function checkNetwork(network: string | null | undefined): string | null 
   return network;
 }
 
-const SOCKET_NAMES = /^(docker|containerd|dockershim|podman|cri-dockerd|crio)\.sock$/;
-const ENGINE_DIRS = new Set([
-  '/',
-  '/var',
-  '/var/run',
-  '/run',
-  '/var/run/docker',
-  '/run/docker',
-  '/var/run/containerd',
-  '/run/containerd',
-  '/var/lib/docker',
-  '/var/lib/containerd',
-]);
-
 /**
  * Bind mounts that would hand the session the container engine (and so the host). The agent
  * refuses them too; refusing here tells the admin at save time instead of at the first launch.
@@ -36,8 +21,7 @@ const ENGINE_DIRS = new Set([
 export function checkRunConfig(run: RunConfig | undefined): void {
   for (const [i, v] of (run?.volumes ?? []).entries()) {
     if (!v.source.startsWith('/')) continue;
-    const normalized = posix.normalize(v.source).replace(/\/+$/, '') || '/';
-    if (SOCKET_NAMES.test(posix.basename(normalized)) || ENGINE_DIRS.has(normalized)) {
+    if (isEngineSocketSource(v.source)) {
       throw invalidField(`runConfig.volumes.${i}.source`, `${v.source} would expose the container engine`);
     }
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { GrantSigner } from '../../../server/src/agents/grant-signer.js';
+import { GrantSigner } from './grant-signer.js';
 import { GrantVerifier } from './grant-verifier.js';
 
 describe('grants', () => {
