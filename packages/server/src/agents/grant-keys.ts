@@ -1,6 +1,6 @@
 import { GrantSigner } from '@porthole/stream';
 import { commandLineToken } from '../platform/crypto.js';
-import type { SystemSettingsRepo } from '../settings/system-settings-repo.js';
+import type { SystemSettingsRepo } from '../system-settings/system-settings-repo.js';
 
 const SIGNING_KEY = 'grant_signing_key';
 const REGISTRATION_TOKEN = 'agent_registration_token';

@@ -6,10 +6,10 @@ import {
   type ApiKeyView,
   apiKeyPermissions,
 } from '@porthole/contracts';
-import { invalidField } from '../api/users/user-rules.js';
 import { NotFoundError, UnauthorizedError } from '../errors.js';
 import type { Clock } from '../platform/clock.js';
 import { newId, randomToken, safeEqual, sha256 } from '../platform/crypto.js';
+import { invalidField } from '../users/user-rules.js';
 import type { ApiKeyIdentity } from './api-key-identity.js';
 import type { ApiKeyFields, ApiKeyRepo, ApiKeyRow } from './api-key-repo.js';
 

@@ -1,12 +1,12 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { UserRepo, UserRow } from '../api/users/user-repo.js';
 import { ForbiddenError, RateLimitedError, UnauthorizedError } from '../errors.js';
 import { ManualClock } from '../platform/clock.js';
 import { sha256, signInId } from '../platform/crypto.js';
+import type { PasswordHasher } from '../platform/password-hasher.js';
+import type { UserRepo, UserRow } from '../users/user-repo.js';
 import { AttemptLimiter } from './attempt-limiter.js';
 import { AuthService } from './auth-service.js';
 import type { AuthSessionRepo, AuthSessionRow } from './auth-session-repo.js';
-import type { PasswordHasher } from './password-hasher.js';
 
 type UserStore = Pick<UserRepo, 'findByUsername' | 'findById' | 'touchLogin' | 'isAdmin'>;
 type SessionStore = Pick<AuthSessionRepo, 'insert' | 'find' | 'touch' | 'delete'>;

@@ -1,12 +1,12 @@
 import type { LoginRequest, UserView } from '@porthole/contracts';
-import type { UserRepo, UserRow } from '../api/users/user-repo.js';
 import { API_KEY_USER_ID, type ApiKeyIdentity } from '../api-keys/api-key-identity.js';
 import { ForbiddenError, RateLimitedError, UnauthorizedError } from '../errors.js';
 import type { Clock } from '../platform/clock.js';
 import { randomToken, sha256, signInId } from '../platform/crypto.js';
+import type { PasswordHasher } from '../platform/password-hasher.js';
+import type { UserRepo, UserRow } from '../users/user-repo.js';
 import type { AttemptLimiter } from './attempt-limiter.js';
 import type { AuthSessionRepo } from './auth-session-repo.js';
-import type { PasswordHasher } from './password-hasher.js';
 
 export interface Caller {
   userId: string;

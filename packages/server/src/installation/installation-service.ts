@@ -1,6 +1,6 @@
-import type { PasswordHasher } from '../auth/password-hasher.js';
 import type { Db } from '../db/database.js';
 import { newId, randomPassword } from '../platform/crypto.js';
+import type { PasswordHasher } from '../platform/password-hasher.js';
 import type { InstallationRepo } from './installation-repo.js';
 
 export const FIRST_ADMIN_USERNAME = 'admin@porthole.local';

@@ -1,10 +1,10 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { ensureDefaults } from '../api/images/ensure-defaults.js';
-import { argon2Hasher } from '../auth/password-hasher.js';
 import type { Db } from '../db/database.js';
 import { migrateToLatest } from '../db/migrator.js';
+import { ensureDefaults } from '../images/ensure-defaults.js';
+import { argon2Hasher } from '../platform/password-hasher.js';
 import { InstallationRepo } from './installation-repo.js';
 import { type FirstStart, InstallationService } from './installation-service.js';
 

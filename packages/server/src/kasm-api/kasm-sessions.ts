@@ -1,12 +1,12 @@
 import type { ImageView, SessionView } from '@porthole/contracts';
-import type { ImageService } from '../api/images/image-service.js';
-import type { UserAdminService } from '../api/users/user-admin-service.js';
 import { type ApiKeyIdentity, keyMay } from '../api-keys/api-key-identity.js';
 import type { Caller } from '../auth/auth-service.js';
 import { ConflictError, NotFoundError, UnavailableError } from '../errors.js';
+import type { ImageService } from '../images/image-service.js';
 import type { Clock } from '../platform/clock.js';
 import type { SessionService } from '../sessions/session-service.js';
 import type { SharingService } from '../sharing/sharing-service.js';
+import type { UserAdminService } from '../users/user-admin-service.js';
 import { kasmDate, kasmStatus, toKasm, toKasmId } from './kasm-format.js';
 import type { ExecKasmBody, KasmIdBody, KasmStatusBody, RequestKasmBody } from './kasm-schemas.js';
 import type { OneTimeLoginService } from './one-time-login-service.js';

@@ -1,12 +1,12 @@
 import type { AdminUserView, GroupView, UserUpdate } from '@porthole/contracts';
-import type { GroupService } from '../api/groups/group-service.js';
-import type { ImageService } from '../api/images/image-service.js';
-import type { UserAdminService } from '../api/users/user-admin-service.js';
-import type { UserRepo } from '../api/users/user-repo.js';
 import { API_KEY_USER_ID } from '../api-keys/api-key-identity.js';
 import type { AuthService } from '../auth/auth-service.js';
 import { ConflictError, NotFoundError } from '../errors.js';
+import type { GroupService } from '../groups/group-service.js';
+import type { ImageService } from '../images/image-service.js';
 import { randomPassword } from '../platform/crypto.js';
+import type { UserAdminService } from '../users/user-admin-service.js';
+import type { UserRepo } from '../users/user-repo.js';
 import { kasmDate, kasmDateOrNull, toKasmId, toKasmImage } from './kasm-format.js';
 import type { CreateUserBody, TargetUserRef, UpdateUserBody, UserGroupBody } from './kasm-schemas.js';
 

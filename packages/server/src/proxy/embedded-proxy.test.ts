@@ -10,8 +10,8 @@ import type { Caller } from '../auth/auth-service.js';
 import { NotFoundError, UnauthorizedError } from '../errors.js';
 import { installErrorHandler } from '../http/error-handler.js';
 import { UpgradeRouter } from '../http/upgrade-router.js';
+import type { StreamAuthorization } from '../streams/stream-auth-service.js';
 import { EmbeddedProxy, type EmbeddedProxyDeps } from './embedded-proxy.js';
-import type { StreamAuthorization } from './stream-auth.js';
 
 /**
  * The embedded proxy against a fake agent on loopback: what the agent is sent, timeouts, how

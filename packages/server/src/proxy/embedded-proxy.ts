@@ -9,8 +9,8 @@ import type { AuthService, Caller } from '../auth/auth-service.js';
 import { SESSION_COOKIE } from '../auth/caller-hook.js';
 import { DomainError, NotFoundError } from '../errors.js';
 import type { UpgradeRouter } from '../http/upgrade-router.js';
+import type { StreamAuthService } from '../streams/stream-auth-service.js';
 import { type AddressMatcher, addressMatcher } from './address-matcher.js';
-import type { StreamAuthService } from './stream-auth.js';
 
 /** An agent living in this process (`porthole up`): the proxy hands it sockets directly. */
 export interface LocalGateway {

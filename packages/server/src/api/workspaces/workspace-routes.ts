@@ -1,9 +1,0 @@
-import type { FastifyInstance } from 'fastify';
-import { requireUser } from '../../auth/caller-hook.js';
-import type { WorkspaceService } from './workspace-service.js';
-
-export function workspaceRoutes(app: FastifyInstance, workspaces: WorkspaceService): void {
-  app.get('/api/workspaces', async (request) => ({
-    items: await workspaces.listFor(requireUser(request).userId),
-  }));
-}

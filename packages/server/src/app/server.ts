@@ -1,0 +1,86 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { AuthSessionRepo } from '../auth/auth-session-repo.js';
+import type { ServerConfig } from '../config.js';
+import { type OpenedDatabase, openConfiguredDatabase } from '../db/open.js';
+import { loadTls } from '../http/tls.js';
+import { prepareDatabase } from '../installation/prepare-database.js';
+import { systemClock } from '../platform/clock.js';
+import { version } from '../version.js';
+import { createApp, type RouteEntry } from './http-app.js';
+import { resourceRoutes } from './route-table.js';
+import { createServices, type Services } from './services.js';
+
+export interface RunningServer {
+  url: string;
+  app: FastifyInstance;
+  routes: RouteEntry[];
+  database: OpenedDatabase;
+  services: Services;
+  installationId: string;
+  close(): Promise<void>;
+}
+
+const webRoot = fileURLToPath(new URL('../../../web/dist/', import.meta.url));
+
+export async function startServer(config: ServerConfig, logger: Logger): Promise<RunningServer> {
+  const startedAt = systemClock.now();
+  const database = await openConfiguredDatabase(
+    { databaseUrl: config.databaseUrl, dataDir: config.dataDir },
+    logger,
+  );
+  const closers: Array<() => Promise<void>> = [() => database.close()];
+  const closeAll = async () => {
+    for (const close of closers.reverse()) {
+      await close().catch((err) => logger.warn({ err }, 'shutdown step failed'));
+    }
+  };
+  try {
+    const { installationId } = await prepareDatabase(database.db, config, logger);
+    const services = await createServices({
+      config,
+      database,
+      clock: systemClock,
+      logger,
+      installationId,
+      startedAt,
+    });
+    const tls = await loadTls(config.tls, config.dataDir);
+    const { app, routes } = await createApp({
+      logger,
+      auth: services.auth,
+      status: services.status,
+      tls,
+      trustedProxies: config.trustedProxies,
+      ...resourceRoutes(services),
+      ...(existsSync(join(webRoot, 'index.html')) ? { webRoot } : {}),
+    });
+    services.upgrades.attach(app);
+    closers.push(() => app.close());
+    services.driverLease.start();
+    closers.push(() => services.driverLease.stop());
+    // Launches taken before the lease is held carry no key and fall back to the time thresholds.
+    await services.driverLease.ready();
+    services.manager.start();
+    closers.push(async () => services.manager.stop());
+    const sweeper = setInterval(() => {
+      new AuthSessionRepo(database.db).deleteExpired(systemClock.now()).catch(() => undefined);
+    }, 3600_000);
+    sweeper.unref();
+    closers.push(async () => clearInterval(sweeper));
+
+    await app.listen({ host: config.host, port: config.port });
+    const address = app.server.address();
+    const port = typeof address === 'object' && address ? address.port : config.port;
+    const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+    const url = `${tls ? 'https' : 'http'}://${host}:${port}`;
+    logger.info({ url, database: database.kind, installationId, version }, 'porthole is up');
+    return { url, app, routes, database, services, installationId, close: closeAll };
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
+}

@@ -1,0 +1,97 @@
+import type { GroupCreate, GroupUpdate, GroupView } from '@porthole/contracts';
+import { ConflictError, NotFoundError } from '../errors.js';
+import { newId } from '../platform/crypto.js';
+import { assertAdministratorsRemain, assertAllKnown } from '../users/user-rules.js';
+import type { GroupRepo, GroupRow } from './group-repo.js';
+
+export function toGroupView(row: GroupRow): GroupView {
+  return {
+    id: row.id,
+    name: row.name,
+    description: row.description,
+    priority: row.priority,
+    settings: row.settings,
+    systemRole: row.system_role,
+    memberIds: row.member_ids,
+    imageIds: row.image_ids,
+    createdAt: row.created_at.toISOString(),
+  };
+}
+
+function sameSet(a: readonly string[], b: readonly string[]): boolean {
+  const sa = new Set(a);
+  return sa.size === new Set(b).size && b.every((x) => sa.has(x));
+}
+
+/** Groups: members, priority, settings and allowed images; the two system groups are protected. */
+export class GroupService {
+  constructor(private readonly groups: GroupRepo) {}
+
+  async list(): Promise<GroupView[]> {
+    return (await this.groups.list()).map(toGroupView);
+  }
+
+  async get(id: string): Promise<GroupView> {
+    const row = await this.groups.find(id);
+    if (!row) throw new NotFoundError(`no group ${id}`);
+    return toGroupView(row);
+  }
+
+  async create(input: GroupCreate): Promise<GroupView> {
+    const id = newId();
+    await this.groups.transaction(async (tx) => {
+      const memberIds = input.memberIds ?? [];
+      const imageIds = input.imageIds ?? [];
+      assertAllKnown('memberIds', memberIds, await tx.existingUserIds(memberIds));
+      assertAllKnown('imageIds', imageIds, await tx.existingImageIds(imageIds));
+      await tx.insert({
+        id,
+        name: input.name,
+        description: input.description ?? '',
+        priority: input.priority ?? 100,
+        settings: input.settings ?? {},
+      });
+      await tx.setMembers(id, memberIds);
+      await tx.setImages(id, imageIds);
+    });
+    return this.get(id);
+  }
+
+  /** `settings`, `memberIds` and `imageIds` replace the whole value when present. */
+  async update(id: string, patch: GroupUpdate): Promise<GroupView> {
+    await this.groups.transaction(async (tx) => {
+      const row = await tx.find(id, true);
+      if (!row) throw new NotFoundError(`no group ${id}`);
+      if (row.system_role === 'all_users' && patch.memberIds && !sameSet(patch.memberIds, row.member_ids)) {
+        throw new ConflictError('All Users membership cannot be edited: every user is a member');
+      }
+      if (row.system_role === 'administrators') {
+        if (patch.settings && patch.settings.administrator !== true) {
+          throw new ConflictError('the Administrators group must keep the administrator setting');
+        }
+        if (patch.memberIds) {
+          const removed = row.member_ids.filter((m) => !patch.memberIds?.includes(m));
+          assertAdministratorsRemain(new Set(row.member_ids), removed, 'group members');
+        }
+      }
+      if (patch.memberIds)
+        assertAllKnown('memberIds', patch.memberIds, await tx.existingUserIds(patch.memberIds));
+      if (patch.imageIds)
+        assertAllKnown('imageIds', patch.imageIds, await tx.existingImageIds(patch.imageIds));
+      const { memberIds, imageIds, ...fields } = patch;
+      await tx.update(id, fields);
+      if (memberIds && row.system_role !== 'all_users') await tx.setMembers(id, memberIds);
+      if (imageIds) await tx.setImages(id, imageIds);
+    });
+    return this.get(id);
+  }
+
+  async delete(id: string): Promise<void> {
+    await this.groups.transaction(async (tx) => {
+      const row = await tx.find(id, true);
+      if (!row) throw new NotFoundError(`no group ${id}`);
+      if (row.system_role) throw new ConflictError(`${row.name} is a system group and cannot be deleted`);
+      await tx.delete(id);
+    });
+  }
+}

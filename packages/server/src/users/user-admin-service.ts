@@ -1,0 +1,189 @@
+import {
+  type AdminUserView,
+  passwordSchema,
+  type UserCreate,
+  type UserUpdate,
+  usernameSchema,
+} from '@porthole/contracts';
+import type { Db } from '../db/database.js';
+import { NotFoundError } from '../errors.js';
+import { parse } from '../http/parse.js';
+import { type Clock, systemClock } from '../platform/clock.js';
+import { newId, signInId } from '../platform/crypto.js';
+import type { PasswordHasher } from '../platform/password-hasher.js';
+import { type AdminUserRow, type UserPatch, UserRepo } from './user-repo.js';
+import { assertAdministratorsRemain, assertAllKnown, assertNotSelf, withAllUsers } from './user-rules.js';
+
+export interface UserAdminHooks {
+  clock?: Clock;
+  /**
+   * Called when a user is deleted, after their live sessions were marked `deleting` (ids given)
+   * and before the user row goes, so the session service can still find them by owner and tear
+   * their containers down. Unset: the rows stay `deleting` for the manager to reap.
+   */
+  onUserDeleted?: (userId: string, sessionIds: string[]) => Promise<void>;
+  /**
+   * Called after a user was locked or disabled (their sign-ins already revoked), to close the
+   * streams they still hold: a grant is checked only when a stream opens.
+   */
+  onUserBarred?: (userId: string) => Promise<unknown>;
+  /**
+   * Called after a password change revoked the user's other sign-ins (`keptSignIn`: the one it
+   * came from, when they changed their own), to close the streams those sign-ins opened.
+   */
+  onPasswordChanged?: (userId: string, keptSignIn: string | null) => Promise<unknown>;
+  log?: { warn(obj: object, msg: string): void };
+}
+
+/** Who is acting: an admin's own account is protected from some changes. */
+export interface Actor {
+  userId: string;
+  sessionTokenHash?: Buffer;
+}
+
+export function toAdminUserView(row: AdminUserRow): AdminUserView {
+  return {
+    id: row.id,
+    username: row.username,
+    displayName: row.display_name,
+    isAdmin: row.is_admin,
+    locked: row.locked,
+    disabled: row.disabled,
+    createdAt: row.created_at.toISOString(),
+    lastLoginAt: row.last_login_at?.toISOString() ?? null,
+    groupIds: row.group_ids,
+    sessionCount: row.session_count,
+  };
+}
+
+/** User administration shared by the CLI (`porthole user …`) and the admin API. */
+export class UserAdminService {
+  private readonly users: UserRepo;
+  private readonly clock: Clock;
+
+  constructor(
+    db: Db,
+    private readonly hasher: PasswordHasher,
+    private readonly hooks: UserAdminHooks = {},
+  ) {
+    this.users = new UserRepo(db);
+    this.clock = hooks.clock ?? systemClock;
+  }
+
+  async list(): Promise<AdminUserView[]> {
+    return (await this.users.listAdmin()).map(toAdminUserView);
+  }
+
+  async get(id: string): Promise<AdminUserView> {
+    const row = await this.users.findAdmin(id);
+    if (!row) throw new NotFoundError(`no user ${id}`);
+    return toAdminUserView(row);
+  }
+
+  /** Creates a user in All Users (plus Administrators with `admin`, plus `groupIds`); returns the id. */
+  async create(
+    input: Omit<UserCreate, 'displayName'> & { admin?: boolean; displayName?: string | undefined },
+  ): Promise<string> {
+    const username = parse(usernameSchema, input.username, 'username');
+    const password = parse(passwordSchema, input.password, 'password');
+    const passwordHash = await this.hasher.hash(password);
+    const id = newId();
+    await this.users.transaction(async (tx) => {
+      const requested = [...(input.groupIds ?? [])];
+      assertAllKnown('groupIds', requested, await tx.existingGroupIds(requested));
+      if (input.admin) {
+        const admins = await tx.groupIdByRole('administrators');
+        if (admins) requested.push(admins);
+      }
+      await tx.insert({
+        id,
+        username,
+        displayName: input.displayName ?? '',
+        passwordHash,
+        locked: input.locked ?? false,
+        disabled: input.disabled ?? false,
+      });
+      await tx.setGroups(id, withAllUsers(requested, await tx.groupIdByRole('all_users')));
+    });
+    return id;
+  }
+
+  async update(actor: Actor, id: string, patch: UserUpdate): Promise<AdminUserView> {
+    if (patch.locked === true) assertNotSelf(actor.userId, id, 'lock');
+    if (patch.disabled === true) assertNotSelf(actor.userId, id, 'disable');
+    const set: UserPatch = {};
+    if (patch.username !== undefined) set.username = patch.username;
+    if (patch.displayName !== undefined) set.display_name = patch.displayName;
+    if (patch.locked !== undefined) set.locked = patch.locked;
+    if (patch.disabled !== undefined) set.disabled = patch.disabled;
+    if (patch.password !== undefined) set.password_hash = await this.hasher.hash(patch.password);
+    const barred = patch.locked === true || patch.disabled === true;
+
+    await this.users.transaction(async (tx) => {
+      if (!(await tx.update(id, set))) throw new NotFoundError(`no user ${id}`);
+      if (patch.groupIds) {
+        assertAllKnown('groupIds', patch.groupIds, await tx.existingGroupIds(patch.groupIds));
+        const target = withAllUsers(patch.groupIds, await tx.groupIdByRole('all_users'));
+        const admins = await tx.lockAdministrators();
+        if (admins && !target.includes(admins.groupId)) assertAdministratorsRemain(admins.memberIds, [id]);
+        await tx.setGroups(id, target);
+      }
+      if (barred) await tx.revokeSignIns(id);
+      else if (set.password_hash) {
+        // Changing one's own password keeps the browser it was changed from signed in.
+        await tx.revokeSignIns(id, actor.userId === id ? actor.sessionTokenHash : undefined);
+      }
+    });
+    if (barred && this.hooks.onUserBarred) {
+      // After the commit, so a stream reopened meanwhile is refused; best effort, like a kick.
+      await this.hooks.onUserBarred(id).catch((err: unknown) => {
+        this.hooks.log?.warn({ err, userId: id }, 'closing the streams of a barred user failed');
+      });
+    } else if (set.password_hash && this.hooks.onPasswordChanged) {
+      const kept = actor.userId === id && actor.sessionTokenHash ? signInId(actor.sessionTokenHash) : null;
+      await this.hooks.onPasswordChanged(id, kept).catch((err: unknown) => {
+        this.hooks.log?.warn({ err, userId: id }, 'closing the streams of revoked sign-ins failed');
+      });
+    }
+    return this.get(id);
+  }
+
+  /** Deletes a user with their sessions and sign-ins. */
+  async delete(actor: Actor, id: string): Promise<void> {
+    assertNotSelf(actor.userId, id, 'delete');
+    const { onUserDeleted, log } = this.hooks;
+    const sessionIds = await this.users.transaction(async (tx) => {
+      const admins = await tx.lockAdministrators();
+      if (!(await tx.findById(id))) throw new NotFoundError(`no user ${id}`);
+      if (admins) assertAdministratorsRemain(admins.memberIds, [id]);
+      const ids = await tx.markSessionsDeleting(id, 'user deleted', this.clock.now());
+      await tx.revokeSignIns(id);
+      if (onUserDeleted) {
+        // Barred while the hook runs, so the account cannot sign in and start new sessions.
+        await tx.update(id, { disabled: true });
+      } else {
+        await tx.delete(id);
+      }
+      return ids;
+    });
+    if (!onUserDeleted) return;
+    try {
+      await onUserDeleted(id, sessionIds);
+    } catch (err) {
+      // The sessions are already `deleting`, which the manager reaps; the deletion itself proceeds.
+      log?.warn({ err, userId: id }, 'session teardown for a deleted user failed');
+    }
+    await this.users.delete(id);
+  }
+
+  async resetPassword(username: string, password: string): Promise<void> {
+    const checked = parse(passwordSchema, password, 'password');
+    const user = await this.users.findByUsername(username);
+    if (!user) throw new NotFoundError(`no user ${username}`);
+    const hash = await this.hasher.hash(checked);
+    await this.users.transaction(async (tx) => {
+      await tx.setPassword(user.id, hash);
+      await tx.revokeSignIns(user.id);
+    });
+  }
+}
