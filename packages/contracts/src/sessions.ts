@@ -32,6 +32,35 @@ export const liveSessionStates: readonly SessionState[] = [
   'lost',
 ];
 
+/** A launch on its way: the provisioner (or recovery after a restart) drives these. */
+export const startingSessionStates: readonly SessionState[] = ['requested', 'provisioning', 'starting'];
+
+/** States a request flow is driving right now: agent check-ins leave them alone. */
+export const inFlightSessionStates: readonly SessionState[] = [
+  ...startingSessionStates,
+  'pausing',
+  'resuming',
+  'stopping',
+  'deleting',
+];
+
+/** Settled states, in which the agent's report of the container is the truth. */
+export const settledSessionStates: readonly SessionState[] = ['running', 'paused', 'stopped', 'lost'];
+
+/** States that end when the agent goes away: its sessions are `lost` until it checks in again. */
+export const losableSessionStates: readonly SessionState[] = ['running', 'paused', 'stopped'];
+
+export type SessionAction = 'pause' | 'resume' | 'stop';
+
+/** What the owner may do to a session, from which states, through which step, to which state. */
+export const sessionActions: Readonly<
+  Record<SessionAction, { from: readonly SessionState[]; via: SessionState; to: SessionState }>
+> = {
+  pause: { from: ['running'], via: 'pausing', to: 'paused' },
+  resume: { from: ['paused', 'stopped'], via: 'resuming', to: 'running' },
+  stop: { from: ['running', 'paused'], via: 'stopping', to: 'stopped' },
+};
+
 export const sessionViewSchema = z.object({
   id: z.string(),
   userId: z.string().nullable(),

@@ -7,4 +7,5 @@ export { prepareDatabase } from './installation/prepare-database.js';
 export { argon2Hasher } from './platform/password-hasher.js';
 export { type NginxConfigOptions, renderNginxConfig } from './proxy/nginx-config.js';
 export { UserAdminService } from './users/user-admin-service.js';
+export { UserRepo } from './users/user-repo.js';
 export { version } from './version.js';

@@ -1,6 +1,6 @@
 import type { AdminUserView, GroupView, ImageView, WorkspaceView, ZoneView } from '@porthole/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureDefaults } from '../../../packages/server/src/images/ensure-defaults.js';
+import { ensureDefaults } from '../../../packages/server/src/installation/ensure-defaults.js';
 import {
   type ApiClient,
   adminClient,

@@ -1,5 +1,5 @@
 import type { AdminUserView, GroupView } from '@porthole/contracts';
-import { argon2Hasher, UserAdminService } from '@porthole/server';
+import { argon2Hasher, UserAdminService, UserRepo } from '@porthole/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ADMIN_PASSWORD,
@@ -224,7 +224,7 @@ describe('admin users API', () => {
   });
 
   it('without a teardown hook, marks the sessions deleting and removes the user', async () => {
-    const svc = new UserAdminService(t.server.database.db, argon2Hasher);
+    const svc = new UserAdminService(new UserRepo(t.server.database.db), argon2Hasher);
     const id = await svc.create({ username: 'erin@example.com', password: 'password-123' });
     const { db: kdb } = t.server.database;
     const image = await kdb
@@ -250,7 +250,7 @@ describe('admin users API', () => {
   });
 
   it('keeps the CLI entry points working: create with admin, reset password by username', async () => {
-    const svc = new UserAdminService(t.server.database.db, argon2Hasher);
+    const svc = new UserAdminService(new UserRepo(t.server.database.db), argon2Hasher);
     const id = await svc.create({ username: 'cli@example.com', password: 'password-123', admin: true });
     expect((await admin.get<AdminUserView>(`/api/admin/users/${id}`)).body.isAdmin).toBe(true);
     const cli = await signIn('cli@example.com');

@@ -141,7 +141,7 @@ describe.each(backendNames)(
     });
 
     it('creates users, refuses duplicates whatever the case, and resets passwords', async () => {
-      const users = new UserAdminService(backend.main.db, argon2Hasher);
+      const users = new UserAdminService(new UserRepo(backend.main.db), argon2Hasher);
       const repo = new UserRepo(backend.main.db);
       const id = await users.create({ username: 'eve@example.com', password: 'eve-password-1' });
       const adminId = await users.create({
@@ -181,7 +181,7 @@ describe.each(backendNames)(
 
     it('stores sign-in sessions by token hash and lets them expire', async () => {
       const clock = new ManualClock(new Date());
-      const users = new UserAdminService(backend.main.db, argon2Hasher);
+      const users = new UserAdminService(new UserRepo(backend.main.db), argon2Hasher);
       await users.create({ username: 'frank@example.com', password: 'frank-password' });
       const sessions = new AuthSessionRepo(backend.main.db);
       const auth = new AuthService({

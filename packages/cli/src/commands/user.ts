@@ -1,5 +1,11 @@
 import { resolve } from 'node:path';
-import { argon2Hasher, openConfiguredDatabase, prepareDatabase, UserAdminService } from '@porthole/server';
+import {
+  argon2Hasher,
+  openConfiguredDatabase,
+  prepareDatabase,
+  UserAdminService,
+  UserRepo,
+} from '@porthole/server';
 import { ConfigError, type OptionSpec } from '../config/options.js';
 import { commonOptions } from '../config/server-options.js';
 import { createLogger } from '../logger.js';
@@ -63,7 +69,7 @@ export function run(argv: string[]): Promise<number> {
           },
           logger,
         );
-        const users = new UserAdminService(db.db, argon2Hasher);
+        const users = new UserAdminService(new UserRepo(db.db), argon2Hasher);
         if (action === 'create') {
           const id = await users.create({ username: email, password, admin: values.admin === true });
           process.stdout.write(`created user ${email} (${id})${values.admin ? ' as administrator' : ''}\n`);

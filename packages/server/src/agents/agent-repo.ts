@@ -34,10 +34,6 @@ const live = sql<boolean>`ended_at is null`;
 export class AgentRepo {
   constructor(private readonly db: Db) {}
 
-  withDb(db: Db): AgentRepo {
-    return new AgentRepo(db);
-  }
-
   async list(): Promise<AgentRow[]> {
     return (await this.db.selectFrom('agents').selectAll().orderBy('name').execute()) as AgentRow[];
   }
@@ -135,6 +131,25 @@ export class AgentRepo {
    * Agents silent since `cutoff` that are not yet marked offline; marks them and returns their ids.
    * With `seenSince`, only agents that checked in at or after it are considered.
    */
+  /** The images an agent should hold: enabled ones not restricted to another agent or zone. */
+  async desiredImageRefs(agentId: string, zoneId: string): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('images')
+      .select('docker_image')
+      .where('enabled', '=', true)
+      .where((eb) => eb.or([eb('agent_id', 'is', null), eb('agent_id', '=', agentId)]))
+      .where((eb) => eb.or([eb('zone_id', 'is', null), eb('zone_id', '=', zoneId)]))
+      .execute();
+    return [...new Set(rows.map((i) => i.docker_image))];
+  }
+
+  async zoneExists(zoneId: string): Promise<boolean> {
+    return (
+      (await this.db.selectFrom('zones').select('id').where('id', '=', zoneId).executeTakeFirst()) !==
+      undefined
+    );
+  }
+
   async markSilentOffline(cutoff: Date, now: Date, seenSince?: Date): Promise<string[]> {
     let q = this.db
       .updateTable('agents')

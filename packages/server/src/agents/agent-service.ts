@@ -9,21 +9,35 @@ import type {
   PendingDisconnect,
 } from '@porthole/contracts';
 import type { GrantSigner } from '@porthole/stream';
-import type { Db } from '../db/database.js';
 import { ConflictError, InvalidError, NotFoundError, UnauthorizedError } from '../errors.js';
+import type { EventHub } from '../events/domain-events.js';
 import type { Clock } from '../platform/clock.js';
 import { newId, randomToken, safeEqual, sha256 } from '../platform/crypto.js';
+import type { AgentHealth } from './agent-health.js';
 import type { AgentRepo, AgentRow } from './agent-repo.js';
 import { toAgentView } from './agent-view.js';
-import type { CheckinReconciler } from './checkin-reconciler.js';
 import type { RegistrationTokens } from './grant-keys.js';
 
+/**
+ * Reconciles the database's sessions with an agent's check-in report (sessions/checkin-reconciler.ts):
+ * which containers the agent should remove, and which sessions changed state.
+ */
+export interface CheckinReconciler {
+  reconcile(
+    agent: { id: string; name: string },
+    report: AgentCheckinRequest,
+  ): Promise<{
+    removeSessions: string[];
+    changed: Array<{ sessionId: string; from: string; to: string; reason: string }>;
+  }>;
+}
+
 export interface AgentServiceDeps {
-  db: Db;
   agents: AgentRepo;
   tokens: RegistrationTokens;
   signer: GrantSigner;
   reconciler: CheckinReconciler;
+  health: Pick<AgentHealth, 'checkedIn'>;
   clock: Clock;
   checkinSeconds: number;
   /**
@@ -33,8 +47,8 @@ export interface AgentServiceDeps {
   pendingDisconnects?: {
     exchange(agentId: string, applied: readonly string[]): Promise<PendingDisconnect[]>;
   };
-  /** Destroys an agent's sessions before a forced delete (wired to the session service). */
-  destroySessionsOnAgent?: (agentId: string) => Promise<void>;
+  /** Hears `agentDeleting` before a forced delete, so the agent's sessions are destroyed first. */
+  events?: Pick<EventHub, 'emit'>;
   log?: { info(obj: object, msg: string): void };
 }
 
@@ -92,28 +106,22 @@ export class AgentService {
   }
 
   async checkin(agent: AgentRow, report: AgentCheckinRequest): Promise<AgentCheckinResponse> {
-    const { agents, reconciler, clock, db } = this.deps;
+    const { agents, reconciler, clock } = this.deps;
     const now = clock.now();
     await agents.recordCheckin(agent.id, now, {
       resources: report.resources,
       images: report.images,
       version: report.version,
     });
-    if (agent.offline_since) this.deps.log?.info({ agentId: agent.id }, 'agent is back online');
+    this.deps.health.checkedIn(agent);
     const { removeSessions, changed } = await reconciler.reconcile(agent, report);
     for (const c of changed)
       this.deps.log?.info({ agentId: agent.id, ...c }, 'session reconciled with agent report');
-    const images = await db
-      .selectFrom('images')
-      .select('docker_image')
-      .where('enabled', '=', true)
-      .where((eb) => eb.or([eb('agent_id', 'is', null), eb('agent_id', '=', agent.id)]))
-      .where((eb) => eb.or([eb('zone_id', 'is', null), eb('zone_id', '=', agent.zone_id)]))
-      .execute();
+    const images = await agents.desiredImageRefs(agent.id, agent.zone_id);
     const disconnects =
       (await this.deps.pendingDisconnects?.exchange(agent.id, report.appliedDisconnects ?? [])) ?? [];
     return {
-      images: [...new Set(images.map((i) => i.docker_image))].map((ref) => ({ ref })),
+      images: images.map((ref) => ({ ref })),
       removeSessions,
       disconnects,
       checkinIntervalSeconds: this.deps.checkinSeconds,
@@ -136,12 +144,8 @@ export class AgentService {
 
   async update(id: string, patch: AgentUpdate): Promise<AgentView> {
     if (patch.zoneId) {
-      const zone = await this.deps.db
-        .selectFrom('zones')
-        .select('id')
-        .where('id', '=', patch.zoneId)
-        .executeTakeFirst();
-      if (!zone) throw new InvalidError(`zoneId: no zone ${patch.zoneId}`, { issues: [{ field: 'zoneId' }] });
+      if (!(await this.deps.agents.zoneExists(patch.zoneId)))
+        throw new InvalidError(`zoneId: no zone ${patch.zoneId}`, { issues: [{ field: 'zoneId' }] });
     }
     const set: Parameters<AgentRepo['update']>[1] = {};
     if (patch.name !== undefined) set.name = patch.name;
@@ -171,7 +175,7 @@ export class AgentService {
           },
         );
       }
-      await this.deps.destroySessionsOnAgent?.(id);
+      await this.deps.events?.emit('agentDeleting', { agentId: id });
     }
     await this.deps.agents.delete(id);
   }

@@ -1,8 +1,8 @@
 import { apiKeyCreateSchema, apiKeyUpdateSchema, idParamsSchema } from '@porthole/contracts';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Caller } from '../auth/auth-service.js';
-import { requireAdmin } from '../auth/caller-hook.js';
 import { ForbiddenError } from '../errors.js';
+import type { Caller } from '../http/caller.js';
+import { requireAdmin } from '../http/caller.js';
 import { parse } from '../http/parse.js';
 import type { ApiKeyService } from './api-key-service.js';
 

@@ -2,28 +2,23 @@ import cookie from '@fastify/cookie';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
 import type { Logger } from 'pino';
-import { authRoutes } from '../auth/auth-routes.js';
 import type { AuthService } from '../auth/auth-service.js';
-import { installCallerHook, requireAdmin } from '../auth/caller-hook.js';
-import { healthRoutes } from '../health/health-routes.js';
+import { installCallerHook } from '../auth/caller-hook.js';
+import { requireAdmin } from '../http/caller.js';
 import { installErrorHandler } from '../http/error-handler.js';
 import type { TlsMaterial } from '../http/tls.js';
-import { systemInfoRoutes } from '../system-info/system-info-routes.js';
-import type { SystemStatus } from '../system-info/system-status.js';
+import type { RouteTable } from './route-table.js';
 
 export interface AppDeps {
   logger: Logger;
   auth: AuthService;
-  status: SystemStatus;
   tls?: TlsMaterial;
   /** Addresses whose X-Forwarded-* headers are believed (`--behind-proxy`). */
   trustedProxies?: string[];
-  /** Resource routes outside the admin scope (paths start with /api/…). */
-  routes?: Array<(app: FastifyInstance) => void>;
+  /** Every HTTP route (route-table.ts); upgrades are attached by the caller. */
+  routes: Pick<RouteTable, 'routes' | 'adminRoutes'>;
   /** Built web app (index.html + assets) served at `/`, with index.html for client-side routes. */
   webRoot?: string;
-  /** Resource routes inside /api/admin (paths relative to it), behind the admin guard. */
-  adminRoutes?: Array<(admin: FastifyInstance) => void>;
 }
 
 export interface RouteEntry {
@@ -68,9 +63,7 @@ export async function createApp(deps: AppDeps): Promise<{ app: FastifyInstance; 
   }
   installCallerHook(app, deps.auth);
 
-  healthRoutes(app, deps.status);
-  authRoutes(app, deps.auth, deps.tls !== undefined);
-  for (const register of deps.routes ?? []) register(app);
+  for (const register of deps.routes.routes) register(app);
 
   // Everything under /api/admin sits behind one guard, so no admin route can forget it.
   await app.register(
@@ -78,8 +71,7 @@ export async function createApp(deps: AppDeps): Promise<{ app: FastifyInstance; 
       admin.addHook('onRequest', async (request) => {
         requireAdmin(request);
       });
-      systemInfoRoutes(admin, deps.status);
-      for (const register of deps.adminRoutes ?? []) register(admin);
+      for (const register of deps.routes.adminRoutes) register(admin);
     },
     { prefix: '/api/admin' },
   );

@@ -1,28 +1,46 @@
 import type { FastifyInstance } from 'fastify';
 import { agentAdminRoutes, agentProtocolRoutes } from '../agents/agent-routes.js';
 import { apiKeyAdminRoutes } from '../api-keys/api-key-routes.js';
+import { authRoutes } from '../auth/auth-routes.js';
 import { groupAdminRoutes } from '../groups/group-routes.js';
+import { healthRoutes } from '../health/health-routes.js';
+import type { UpgradeHandler } from '../http/upgrade-router.js';
 import { imageBuildAdminRoutes } from '../image-builds/image-build-routes.js';
 import { imageAdminRoutes } from '../images/image-routes.js';
 import { registerKasmApi } from '../kasm-api/kasm-plugin.js';
 import { oneTimeLoginRoutes } from '../kasm-api/one-time-login-routes.js';
 import { openApiRoutes } from '../openapi/openapi-routes.js';
 import { sessionAdminRoutes, sessionRoutes } from '../sessions/session-routes.js';
+import { isChatPath } from '../sharing/chat-socket.js';
 import { sharingRoutes } from '../sharing/sharing-routes.js';
 import { stagingAdminRoutes } from '../staging/staging-routes.js';
 import { sessionAuthRoutes } from '../streams/stream-auth-routes.js';
+import { systemInfoRoutes } from '../system-info/system-info-routes.js';
 import { userAdminRoutes } from '../users/user-routes.js';
 import { workspaceRoutes } from '../workspaces/workspace-routes.js';
 import { zoneAdminRoutes } from '../zones/zone-routes.js';
 import type { Services } from './services.js';
 
-/** Each resource folder's routes, registered on the app (public) or inside /api/admin (admin). */
-export function resourceRoutes(services: Services): {
+export interface UpgradeRoute {
+  matches(path: string): boolean;
+  handle: UpgradeHandler;
+}
+
+/** Every way into the server, in one list: a new resource adds its line here. */
+export interface RouteTable {
+  /** HTTP routes outside the admin scope (absolute paths: /api/…, /session/…). */
   routes: Array<(app: FastifyInstance) => void>;
+  /** HTTP routes inside /api/admin (paths relative to it), behind the one admin guard. */
   adminRoutes: Array<(admin: FastifyInstance) => void>;
-} {
+  /** WebSocket upgrades by path; an upgrade no entry claims is answered 404. */
+  upgrades: UpgradeRoute[];
+}
+
+export function routeTable(services: Services): RouteTable {
   return {
     routes: [
+      (app) => healthRoutes(app, services.status),
+      (app) => authRoutes(app, services.auth),
       (app) => agentProtocolRoutes(app, services.agents),
       (app) => sessionRoutes(app, services.sessions),
       (app) => workspaceRoutes(app, services.workspaces),
@@ -34,6 +52,7 @@ export function resourceRoutes(services: Services): {
       (app) => registerKasmApi(app, services.kasm),
     ],
     adminRoutes: [
+      (admin) => systemInfoRoutes(admin, services.status),
       (admin) => agentAdminRoutes(admin, services.agents),
       (admin) => sessionAdminRoutes(admin, services.sessions),
       (admin) => stagingAdminRoutes(admin, services.staging),
@@ -43,6 +62,10 @@ export function resourceRoutes(services: Services): {
       (admin) => imageAdminRoutes(admin, services.images),
       (admin) => imageBuildAdminRoutes(admin, services.imageBuilds),
       (admin) => apiKeyAdminRoutes(admin, services.apiKeys),
+    ],
+    upgrades: [
+      { matches: (path) => path.startsWith('/session/'), handle: services.proxy.handleUpgrade },
+      { matches: isChatPath, handle: (req, socket, head) => services.chat.handleUpgrade(req, socket, head) },
     ],
   };
 }

@@ -3,15 +3,15 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { AuthSessionRepo } from '../auth/auth-session-repo.js';
 import type { ServerConfig } from '../config.js';
 import { type OpenedDatabase, openConfiguredDatabase } from '../db/open.js';
 import { loadTls } from '../http/tls.js';
+import { UpgradeRouter } from '../http/upgrade-router.js';
 import { prepareDatabase } from '../installation/prepare-database.js';
 import { systemClock } from '../platform/clock.js';
 import { version } from '../version.js';
 import { createApp, type RouteEntry } from './http-app.js';
-import { resourceRoutes } from './route-table.js';
+import { routeTable } from './route-table.js';
 import { createServices, type Services } from './services.js';
 
 export interface RunningServer {
@@ -49,16 +49,18 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
       startedAt,
     });
     const tls = await loadTls(config.tls, config.dataDir);
+    const table = routeTable(services);
     const { app, routes } = await createApp({
       logger,
       auth: services.auth,
-      status: services.status,
       tls,
       trustedProxies: config.trustedProxies,
-      ...resourceRoutes(services),
+      routes: table,
       ...(existsSync(join(webRoot, 'index.html')) ? { webRoot } : {}),
     });
-    services.upgrades.attach(app);
+    const upgrades = new UpgradeRouter();
+    for (const u of table.upgrades) upgrades.add(u.matches, u.handle);
+    upgrades.attach(app);
     closers.push(() => app.close());
     services.driverLease.start();
     closers.push(() => services.driverLease.stop());
@@ -67,7 +69,7 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
     services.manager.start();
     closers.push(async () => services.manager.stop());
     const sweeper = setInterval(() => {
-      new AuthSessionRepo(database.db).deleteExpired(systemClock.now()).catch(() => undefined);
+      services.auth.sweepExpired().catch(() => undefined);
     }, 3600_000);
     sweeper.unref();
     closers.push(async () => clearInterval(sweeper));

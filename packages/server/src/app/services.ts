@@ -1,26 +1,24 @@
-import { fastifyCookie } from '@fastify/cookie';
 import type { GrantSigner } from '@porthole/stream';
 import type { Logger } from 'pino';
 import { HttpAgentClient } from '../agents/agent-client.js';
+import { AgentHealth } from '../agents/agent-health.js';
 import { AgentRepo } from '../agents/agent-repo.js';
 import { AgentService } from '../agents/agent-service.js';
-import { CheckinReconciler } from '../agents/checkin-reconciler.js';
 import { loadGrantSigner, RegistrationTokens } from '../agents/grant-keys.js';
 import { ApiKeyRepo } from '../api-keys/api-key-repo.js';
 import { ApiKeyService } from '../api-keys/api-key-service.js';
 import { AttemptLimiter } from '../auth/attempt-limiter.js';
 import { AuthService } from '../auth/auth-service.js';
 import { AuthSessionRepo } from '../auth/auth-session-repo.js';
-import { SESSION_COOKIE } from '../auth/caller-hook.js';
 import { MemoryBus } from '../bus/memory-bus.js';
 import { RedisBus } from '../bus/redis-bus.js';
 import type { ShareBus } from '../bus/share-bus.js';
 import type { ServerConfig } from '../config.js';
 import type { OpenedDatabase } from '../db/open.js';
+import { EventHub } from '../events/domain-events.js';
 import { EffectiveSettingsService } from '../groups/effective-settings-service.js';
 import { GroupRepo } from '../groups/group-repo.js';
 import { GroupService } from '../groups/group-service.js';
-import { UpgradeRouter } from '../http/upgrade-router.js';
 import { ImageBuildService } from '../image-builds/image-build-service.js';
 import { ImageRepo } from '../images/image-repo.js';
 import { ImageService } from '../images/image-service.js';
@@ -35,11 +33,12 @@ import { AgentHealthLoop, ExpiryLoop, Manager, RecoveryLoop } from '../manager/l
 import type { Clock } from '../platform/clock.js';
 import { argon2Hasher } from '../platform/password-hasher.js';
 import { EmbeddedProxy } from '../proxy/embedded-proxy.js';
+import { CheckinReconciler } from '../sessions/checkin-reconciler.js';
 import { LaunchRepo } from '../sessions/launch-repo.js';
 import { Provisioner } from '../sessions/provisioner.js';
 import { SessionRepo } from '../sessions/session-repo.js';
 import { SessionService } from '../sessions/session-service.js';
-import { ChatSockets, isChatPath } from '../sharing/chat-socket.js';
+import { ChatSockets } from '../sharing/chat-socket.js';
 import { PendingDisconnectRepo } from '../sharing/pending-disconnect-repo.js';
 import { SharingRepo } from '../sharing/sharing-repo.js';
 import { SharingService } from '../sharing/sharing-service.js';
@@ -64,6 +63,7 @@ export interface Services {
   agents: AgentService;
   sessions: SessionService;
   staging: StagingService;
+  /** The effective group settings of a user (the lowest priority number wins). */
   settings: EffectiveSettingsService;
   grants: GrantSigner;
   manager: Manager;
@@ -81,14 +81,14 @@ export interface Services {
   bus: ShareBus;
   sharing: SharingService;
   chat: ChatSockets;
-  /** The one WebSocket upgrade dispatcher (stream proxy, share chat). */
-  upgrades: UpgradeRouter;
   /** Developer API keys (admin Developers tab). */
   apiKeys: ApiKeyService;
   /** One-time sign-in links (the developer API's kasm_url). */
   oneTimeLogins: OneTimeLoginService;
   /** The Kasm-compatible developer API under /api/public/. */
   kasm: KasmApi;
+  /** Cross-resource reactions (events/domain-events.ts), subscribed below. */
+  events: EventHub;
 }
 
 export interface ServiceContext {
@@ -100,25 +100,45 @@ export interface ServiceContext {
   startedAt: Date;
 }
 
+/** The repositories, one of each, all on the server's pool. */
+function repositories(database: OpenedDatabase) {
+  const db = database.db;
+  return {
+    users: new UserRepo(db),
+    groups: new GroupRepo(db),
+    zones: new ZoneRepo(db),
+    images: new ImageRepo(db),
+    agents: new AgentRepo(db),
+    sessions: new SessionRepo(db),
+    launch: new LaunchRepo(db),
+    staging: new StagingRepo(db),
+    sharing: new SharingRepo(db),
+    pendingDisconnects: new PendingDisconnectRepo(db),
+    systemSettings: new SystemSettingsRepo(db),
+    authSessions: new AuthSessionRepo(db),
+    apiKeys: new ApiKeyRepo(db),
+    oneTimeLogins: new OneTimeLoginRepo(db),
+  };
+}
+
 export async function createServices(ctx: ServiceContext): Promise<Services> {
   const { config, database, clock } = ctx;
-  const db = database.db;
-  const users = new UserRepo(db);
-  const apiKeys = new ApiKeyService(new ApiKeyRepo(db), clock);
+  const log = ctx.logger;
+  const repos = repositories(database);
+  const events = new EventHub(log);
+  const checkinSeconds = config.checkinSeconds ?? 5;
+
+  const apiKeys = new ApiKeyService(repos.apiKeys, clock);
   const auth = new AuthService({
-    users,
-    sessions: new AuthSessionRepo(db),
+    users: repos.users,
+    sessions: repos.authSessions,
     hasher: argon2Hasher,
     clock,
     sessionTtlMs: config.sessionTtlHours * 3600_000,
     accountLimiter: new AttemptLimiter({ max: 10, windowMs: 15 * 60_000 }, clock),
     addressLimiter: new AttemptLimiter({ max: 50, windowMs: 15 * 60_000 }, clock),
     apiKeys,
-    // `sharing` and `log` are made below; the hook runs only once a request arrives.
-    onSignedOut: (userId, signIn) =>
-      sharing.signedOut(userId, signIn ? { signIn } : {}).catch((err: unknown) => {
-        log.warn({ err, userId }, 'closing the streams of ended sign-ins failed');
-      }),
+    events,
   });
   const status = new SystemStatus({
     version,
@@ -129,160 +149,135 @@ export async function createServices(ctx: ServiceContext): Promise<Services> {
     clock,
     pingDatabase: () => database.ping(),
   });
-  const checkinSeconds = config.checkinSeconds ?? 5;
-  const log = ctx.logger;
-  const grants = await loadGrantSigner(new SystemSettingsRepo(db));
-  const agentRepo = new AgentRepo(db);
-  const sessionRepo = new SessionRepo(db);
-  const launch = new LaunchRepo(db);
+  const grants = await loadGrantSigner(repos.systemSettings);
   const client = new HttpAgentClient(grants);
-  const settings = new EffectiveSettingsService(new GroupRepo(db));
+  const settings = new EffectiveSettingsService(repos.groups);
   const driverLease = new DriverLease({ connect: () => database.dedicated(), log });
   const provisioner = new Provisioner({
-    sessions: sessionRepo,
-    agents: agentRepo,
-    launch,
+    sessions: repos.sessions,
+    agents: repos.agents,
+    launch: repos.launch,
     client,
     clock,
     log,
     driverKey: () => driverLease.current(),
   });
-  // Sharing is built after sessions but must hear when one ends.
-  let sessionEnded: (id: string) => Promise<void> = async () => undefined;
   const sessions = new SessionService({
-    onEnded: (id) => sessionEnded(id),
-    db,
-    sessions: sessionRepo,
-    agents: agentRepo,
-    launch,
+    sessions: repos.sessions,
+    agents: repos.agents,
+    launch: repos.launch,
     client,
     provisioner,
     policy: settings,
     clock,
     checkinSeconds,
     log,
+    events,
   });
-  const pendingDisconnects = new PendingDisconnectRepo(db);
-  const agents = new AgentService({
-    db,
-    agents: agentRepo,
-    tokens: new RegistrationTokens(new SystemSettingsRepo(db)),
-    signer: grants,
-    reconciler: new CheckinReconciler(sessionRepo, clock, checkinSeconds),
+  const health = new AgentHealth({
+    agents: repos.agents,
+    sessions: repos.sessions,
     clock,
     checkinSeconds,
-    destroySessionsOnAgent: (agentId) => sessions.destroyAllOnAgent(agentId),
-    pendingDisconnects,
     log,
   });
-  const stagingRepo = new StagingRepo(db);
-  const staging = new StagingService(db, stagingRepo);
+  const agents = new AgentService({
+    agents: repos.agents,
+    tokens: new RegistrationTokens(repos.systemSettings),
+    signer: grants,
+    reconciler: new CheckinReconciler(repos.sessions, clock, checkinSeconds),
+    health,
+    clock,
+    checkinSeconds,
+    pendingDisconnects: repos.pendingDisconnects,
+    events,
+    log,
+  });
   const loopMs = Math.max(1000, Math.floor((checkinSeconds * 1000) / 2));
   const manager = new Manager(
     [
+      { loop: new AgentHealthLoop(health), everyMs: loopMs },
+      { loop: new ExpiryLoop({ sessions: repos.sessions, service: sessions, clock, log }), everyMs: 5_000 },
       {
-        loop: new AgentHealthLoop({ agents: agentRepo, sessions: sessionRepo, clock, checkinSeconds, log }),
-        everyMs: loopMs,
-      },
-      { loop: new ExpiryLoop({ sessions: sessionRepo, service: sessions, clock, log }), everyMs: 5_000 },
-      {
-        loop: new RecoveryLoop({ sessions: sessionRepo, provisioner, service: sessions, clock, log }),
+        loop: new RecoveryLoop({ sessions: repos.sessions, provisioner, service: sessions, clock, log }),
         everyMs: 5_000,
       },
-      { loop: new StagingLoop({ repo: stagingRepo, sessions, clock, log }), everyMs: loopMs },
+      { loop: new StagingLoop({ repo: repos.staging, sessions, clock, log }), everyMs: loopMs },
     ],
     log,
   );
-  const userAdmin = new UserAdminService(db, argon2Hasher, {
-    clock,
-    onUserDeleted: (userId) => sessions.deleteAllForUser(userId),
-    // `sharing` is made below; the hook runs only once a request arrives.
-    onUserBarred: (userId) => sharing.disconnectUser(userId),
-    onPasswordChanged: (userId, kept) => sharing.signedOut(userId, kept ? { exceptSignIn: kept } : {}),
-    log,
-  });
-  const imageRepo = new ImageRepo(db);
+  const users = new UserAdminService(repos.users, argon2Hasher, { clock, events });
   const bus: ShareBus = config.redisUrl ? new RedisBus(config.redisUrl, log) : new MemoryBus();
   const sharing = new SharingService({
-    repo: new SharingRepo(db),
-    sessions: sessionRepo,
+    repo: repos.sharing,
+    sessions: repos.sessions,
     sessionService: sessions,
     settings,
     bus,
     clock,
     streams: new AgentStreamDisconnector({
-      agents: agentRepo,
+      agents: repos.agents,
       client,
-      pending: pendingDisconnects,
+      pending: repos.pendingDisconnects,
       clock,
       log,
     }),
   });
-  sessionEnded = (id) => sharing.sessionEnded(id);
   const streams = new StreamAuthService({
-    sessions: sessionRepo,
-    agents: agentRepo,
+    sessions: repos.sessions,
+    agents: repos.agents,
     signer: grants,
-    participantRole: (sessionId, userId) => sharing.participantRole(sessionId, userId),
-  });
-  const upgrades = new UpgradeRouter();
-  const chat = new ChatSockets({
-    sharing,
-    bus,
+    participants: sharing,
     clock,
-    log,
-    resolveCaller: async (req) => {
-      const token = fastifyCookie.parse(req.headers.cookie ?? '')[SESSION_COOKIE];
-      return token ? auth.resolveSession(token) : null;
-    },
   });
-  upgrades.add(isChatPath, (req, socket, head) => chat.handleUpgrade(req, socket, head));
-  const oneTimeLogins = new OneTimeLoginService({ repo: new OneTimeLoginRepo(db), auth, clock });
-  const kasmImages = new ImageService(imageRepo);
+  const chat = new ChatSockets({ sharing, bus, clock, log, auth });
+  const groups = new GroupService(repos.groups);
+  const images = new ImageService(repos.images);
+  const oneTimeLogins = new OneTimeLoginService({ repo: repos.oneTimeLogins, auth, clock });
   const kasm: KasmApi = {
     keys: apiKeys,
     endpoints: kasmEndpoints(
-      new KasmSessions({
-        sessions,
-        users: userAdmin,
-        images: kasmImages,
-        logins: oneTimeLogins,
-        sharing,
-        clock,
-      }),
-      new KasmUsers({
-        users: userAdmin,
-        userRepo: users,
-        groups: new GroupService(new GroupRepo(db)),
-        images: kasmImages,
-        auth,
-      }),
+      new KasmSessions({ sessions, users, images, logins: oneTimeLogins, sharing, clock }),
+      new KasmUsers({ users, userRepo: repos.users, groups, images, auth }),
     ),
   };
+
+  // Who reacts to what: the emitting service knows none of these.
+  events.on('sessionEnded', ({ sessionId }) => sharing.sessionEnded(sessionId));
+  events.on('signedOut', ({ userId, signIn, exceptSignIn }) =>
+    sharing.signedOut(userId, {
+      ...(signIn ? { signIn } : {}),
+      ...(exceptSignIn ? { exceptSignIn } : {}),
+    }),
+  );
+  events.on('userBarred', ({ userId }) => sharing.disconnectUser(userId));
+  events.on('userDeleting', ({ userId }) => sessions.deleteAllForUser(userId));
+  events.on('agentDeleting', ({ agentId }) => sessions.destroyAllOnAgent(agentId));
+
   return {
     auth,
     status,
     agents,
     sessions,
-    staging,
+    staging: new StagingService(repos.staging),
     settings,
     grants,
     manager,
     driverLease,
-    users: userAdmin,
-    groups: new GroupService(new GroupRepo(db)),
-    zones: new ZoneService(new ZoneRepo(db)),
-    images: new ImageService(imageRepo),
+    users,
+    groups,
+    zones: new ZoneService(repos.zones),
+    images,
     imageBuilds: new ImageBuildService(clock),
-    workspaces: new WorkspaceService(imageRepo),
+    workspaces: new WorkspaceService(repos.images),
     streams,
-    proxy: new EmbeddedProxy({ auth, streams, upgrades, log, trustedProxies: config.trustedProxies }),
-    upgrades,
+    proxy: new EmbeddedProxy({ auth, streams, log, trustedProxies: config.trustedProxies }),
     bus,
     sharing,
     chat,
     apiKeys,
     oneTimeLogins,
     kasm,
+    events,
   };
 }

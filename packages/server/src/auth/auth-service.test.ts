@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ForbiddenError, RateLimitedError, UnauthorizedError } from '../errors.js';
+import { EventHub } from '../events/domain-events.js';
 import { ManualClock } from '../platform/clock.js';
 import { sha256, signInId } from '../platform/crypto.js';
 import type { PasswordHasher } from '../platform/password-hasher.js';
@@ -90,6 +91,7 @@ let sessions: FakeSessions;
 let hasher: FakeHasher;
 let auth: AuthService;
 let signedOut: Array<[string, string | null]>;
+let events: EventHub;
 
 beforeEach(() => {
   clock = new ManualClock();
@@ -97,6 +99,7 @@ beforeEach(() => {
   sessions = new FakeSessions();
   hasher = new FakeHasher();
   signedOut = [];
+  events = new EventHub();
   auth = new AuthService({
     users: users as unknown as UserRepo,
     sessions: sessions as unknown as AuthSessionRepo,
@@ -105,9 +108,10 @@ beforeEach(() => {
     sessionTtlMs: TTL_MS,
     accountLimiter: new AttemptLimiter({ max: 3, windowMs: 60_000 }, clock),
     addressLimiter: new AttemptLimiter({ max: 6, windowMs: 60_000 }, clock),
-    onSignedOut: async (userId, signIn) => {
-      signedOut.push([userId, signIn]);
-    },
+    events,
+  });
+  events.on('signedOut', async ({ userId, signIn }) => {
+    signedOut.push([userId, signIn ?? null]);
   });
 });
 

@@ -1,6 +1,7 @@
 import type { LoginRequest, UserView } from '@porthole/contracts';
-import { API_KEY_USER_ID, type ApiKeyIdentity } from '../api-keys/api-key-identity.js';
 import { ForbiddenError, RateLimitedError, UnauthorizedError } from '../errors.js';
+import type { EventHub } from '../events/domain-events.js';
+import { API_KEY_USER_ID, type ApiKeyIdentity } from '../http/caller.js';
 import type { Clock } from '../platform/clock.js';
 import { randomToken, sha256, signInId } from '../platform/crypto.js';
 import type { PasswordHasher } from '../platform/password-hasher.js';
@@ -34,10 +35,10 @@ export interface AuthServiceDeps {
   /** Resolves `Authorization: Bearer <api_key>:<api_key_secret>`; unset: bearer credentials fail. */
   apiKeys?: ApiKeyAuthenticator;
   /**
-   * Sign-ins ended (`signInId` of one, or null: all of the user's): the streams they opened are
-   * closed, as only the stream's opening checked the cookie. Best effort, after the commit.
+   * Hears `signedOut` when sign-ins end, so the streams they opened close (only a stream's opening
+   * checked the cookie). Best effort, after the commit.
    */
-  onSignedOut?: (userId: string, signIn: string | null) => Promise<unknown>;
+  events?: Pick<EventHub, 'emit'>;
 }
 
 export function toUserView(row: UserRow, isAdmin: boolean): UserView {
@@ -170,8 +171,15 @@ export class AuthService {
   }
 
   private async signedOut(userId: string, signIn: string | null): Promise<void> {
-    // The sign-out itself has happened; a stream that stays open is logged by the hook's owner.
-    await this.deps.onSignedOut?.(userId, signIn).catch(() => undefined);
+    // The sign-out itself has happened; a stream that stays open is logged by the hub.
+    await this.deps.events
+      ?.emit('signedOut', signIn ? { userId, signIn } : { userId })
+      .catch(() => undefined);
+  }
+
+  /** Forgets sign-ins past their expiry (they are refused anyway; this keeps the table small). */
+  async sweepExpired(): Promise<void> {
+    await this.deps.sessions.deleteExpired(this.deps.clock.now());
   }
 
   async me(caller: Caller): Promise<UserView> {

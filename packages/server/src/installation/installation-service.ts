@@ -1,4 +1,3 @@
-import type { Db } from '../db/database.js';
 import { newId, randomPassword } from '../platform/crypto.js';
 import type { PasswordHasher } from '../platform/password-hasher.js';
 import type { InstallationRepo } from './installation-repo.js';
@@ -24,10 +23,10 @@ export class InstallationService {
   async bootstrap(adminPassword?: string): Promise<{ installationId: string; firstStart?: FirstStart }> {
     const password = adminPassword ?? randomPassword();
     const passwordHash = await this.hasher.hash(password);
-    const result = await this.repo.initialiseOnce(newId(), async (tx: Db) => {
+    const result = await this.repo.initialiseOnce(newId(), async (tx) => {
       const admins = newId();
       const all = newId();
-      await this.repo.insertGroup(tx, {
+      await tx.insertGroup({
         id: admins,
         name: 'Administrators',
         description: 'Full access to the admin area',
@@ -35,7 +34,7 @@ export class InstallationService {
         role: 'administrators',
         settings: { administrator: true },
       });
-      await this.repo.insertGroup(tx, {
+      await tx.insertGroup({
         id: all,
         name: 'All Users',
         description: 'Every user is a member; holds the defaults',
@@ -44,18 +43,14 @@ export class InstallationService {
         settings: {},
       });
       const adminId = newId();
-      await tx
-        .insertInto('users')
-        .values({
-          id: adminId,
-          username: FIRST_ADMIN_USERNAME,
-          display_name: 'Administrator',
-          password_hash: passwordHash,
-          updated_at: new Date(),
-        })
-        .execute();
-      await this.repo.addMember(tx, admins, adminId);
-      await this.repo.addMember(tx, all, adminId);
+      await tx.insertUser({
+        id: adminId,
+        username: FIRST_ADMIN_USERNAME,
+        displayName: 'Administrator',
+        passwordHash,
+      });
+      await tx.addMember(admins, adminId);
+      await tx.addMember(all, adminId);
       const first: FirstStart = { adminUsername: FIRST_ADMIN_USERNAME };
       if (!adminPassword) first.generatedPassword = password;
       return first;

@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Db } from '../db/database.js';
 import { migrateToLatest } from '../db/migrator.js';
-import { ensureDefaults } from '../images/ensure-defaults.js';
 import { argon2Hasher } from '../platform/password-hasher.js';
+import { ensureDefaults } from './ensure-defaults.js';
 import { InstallationRepo } from './installation-repo.js';
 import { type FirstStart, InstallationService } from './installation-service.js';
 

@@ -1,7 +1,7 @@
 import type { ApiKeyPermission } from '@porthole/contracts';
-import { type ApiKeyIdentity, keyMay } from '../api-keys/api-key-identity.js';
 import type { ApiKeyService } from '../api-keys/api-key-service.js';
 import { ForbiddenError, UnauthorizedError } from '../errors.js';
+import { type ApiKeyIdentity, keyMay } from '../http/caller.js';
 
 export interface KasmCredentials {
   apiKey: string;

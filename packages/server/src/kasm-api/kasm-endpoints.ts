@@ -1,6 +1,6 @@
 import type { ApiKeyPermission } from '@porthole/contracts';
 import type { z } from 'zod';
-import type { ApiKeyIdentity } from '../api-keys/api-key-identity.js';
+import type { ApiKeyIdentity } from '../http/caller.js';
 import * as s from './kasm-schemas.js';
 import type { KasmSessions } from './kasm-sessions.js';
 import type { KasmUsers } from './kasm-users.js';

@@ -1,7 +1,7 @@
 import type { ImageView, SessionView } from '@porthole/contracts';
-import { type ApiKeyIdentity, keyMay } from '../api-keys/api-key-identity.js';
-import type { Caller } from '../auth/auth-service.js';
 import { ConflictError, NotFoundError, UnavailableError } from '../errors.js';
+import type { Caller } from '../http/caller.js';
+import { type ApiKeyIdentity, keyMay } from '../http/caller.js';
 import type { ImageService } from '../images/image-service.js';
 import type { Clock } from '../platform/clock.js';
 import type { SessionService } from '../sessions/session-service.js';

@@ -1,8 +1,8 @@
 import type { AdminUserView, GroupView, UserUpdate } from '@porthole/contracts';
-import { API_KEY_USER_ID } from '../api-keys/api-key-identity.js';
 import type { AuthService } from '../auth/auth-service.js';
 import { ConflictError, NotFoundError } from '../errors.js';
 import type { GroupService } from '../groups/group-service.js';
+import { API_KEY_USER_ID } from '../http/caller.js';
 import type { ImageService } from '../images/image-service.js';
 import { randomPassword } from '../platform/crypto.js';
 import type { UserAdminService } from '../users/user-admin-service.js';

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { SESSION_COOKIE } from '../auth/caller-hook.js';
+import { setSessionCookie } from '../auth/session-cookie.js';
 import { parse } from '../http/parse.js';
 import { ONE_TIME_LOGIN_PATH, type OneTimeLoginService } from './one-time-login-service.js';
 
@@ -14,14 +14,7 @@ export function oneTimeLoginRoutes(app: FastifyInstance, logins: OneTimeLoginSer
       address: request.ip,
       userAgent: request.headers['user-agent'] ?? null,
     });
-    reply.setCookie(SESSION_COOKIE, result.token, {
-      path: '/',
-      httpOnly: true,
-      sameSite: 'lax',
-      // Behind a TLS-terminating proxy the protocol comes from its trusted X-Forwarded-Proto.
-      secure: request.protocol === 'https',
-      expires: result.expiresAt,
-    });
+    setSessionCookie(reply, request, result.token, result.expiresAt);
     return reply.header('cache-control', 'no-store').redirect(result.location, 302);
   });
 }

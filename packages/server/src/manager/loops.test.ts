@@ -1,36 +1,10 @@
 import { describe, expect, it, vi } from 'vitest';
 import { ManualClock } from '../platform/clock.js';
 import { InMemorySessions, sessionRow } from '../testing/in-memory-sessions.js';
-import { AgentHealthLoop, ExpiryLoop, Manager, RecoveryLoop } from './loops.js';
+import { ExpiryLoop, Manager, RecoveryLoop } from './loops.js';
 
 const log = { info: () => undefined, warn: () => undefined };
 const t0 = new Date('2026-01-01T00:00:00Z');
-
-describe('AgentHealthLoop', () => {
-  it('marks sessions of agents that went silent as lost, and only those', async () => {
-    const clock = new ManualClock(t0);
-    const sessions = new InMemorySessions([
-      sessionRow({ id: 's1', agent_id: 'a1', state: 'running' }),
-      sessionRow({ id: 's2', agent_id: 'a1', state: 'provisioning' }),
-      sessionRow({ id: 's3', agent_id: 'a2', state: 'running' }),
-    ]);
-    const markSilentOffline = vi.fn(async (cutoff: Date) => {
-      // Three 5-second check-ins missed.
-      expect(cutoff.getTime()).toBe(clock.now().getTime() - 15_000);
-      return ['a1'];
-    });
-    const loop = new AgentHealthLoop({
-      agents: { markSilentOffline },
-      sessions,
-      clock,
-      checkinSeconds: 5,
-      log,
-    });
-    expect(await loop.tick()).toBe(1);
-    expect(sessions.rows.map((r) => r.state)).toEqual(['lost', 'provisioning', 'running']);
-    expect(sessions.rows[0]?.state_reason).toBe('agent offline');
-  });
-});
 
 describe('ExpiryLoop', () => {
   function setup() {

@@ -1,5 +1,5 @@
-import type { SessionState } from '@porthole/contracts';
-import type { AgentRepo } from '../agents/agent-repo.js';
+import { startingSessionStates } from '@porthole/contracts';
+import type { AgentHealth } from '../agents/agent-health.js';
 import type { Clock } from '../platform/clock.js';
 import type { Provisioner } from '../sessions/provisioner.js';
 import type { SessionRepo } from '../sessions/session-repo.js';
@@ -15,50 +15,13 @@ export interface LoopLog {
   warn(obj: object, msg: string): void;
 }
 
-/** The longest an agent waits between check-in attempts while the server is unreachable. */
-const AGENT_MAX_BACKOFF_MS = 30_000;
-
-/** Agents that miss three check-ins go offline, and their sessions are marked lost until they return. */
+/** Agents that miss three check-ins go offline (agents/agent-health.ts decides). */
 export class AgentHealthLoop implements Loop {
   readonly name = 'agent-health';
-  private readonly startedAt: Date;
-  constructor(
-    private readonly deps: {
-      agents: Pick<AgentRepo, 'markSilentOffline'>;
-      sessions: Pick<SessionRepo, 'liveOnAgent' | 'transition'>;
-      clock: Clock;
-      checkinSeconds: number;
-      log: LoopLog;
-    },
-  ) {
-    this.startedAt = deps.clock.now();
-  }
+  constructor(private readonly health: Pick<AgentHealth, 'sweep'>) {}
 
-  async tick(): Promise<number> {
-    const { agents, sessions, clock, checkinSeconds, log } = this.deps;
-    const now = clock.now();
-    const cutoff = new Date(now.getTime() - 3 * checkinSeconds * 1000);
-    // Silence while no server listened (a restart) is not the agent's: it is backing off and comes
-    // back within its longest backoff. Until every agent had that long to reach this server, only
-    // agents seen since it started can be declared offline, so running sessions never flap to lost.
-    const settling =
-      now.getTime() - this.startedAt.getTime() < 3 * checkinSeconds * 1000 + AGENT_MAX_BACKOFF_MS;
-    const offline = await agents.markSilentOffline(cutoff, now, settling ? this.startedAt : undefined);
-    let changed = 0;
-    for (const agentId of offline) {
-      log.warn({ agentId }, 'agent missed three check-ins: offline');
-      for (const s of await sessions.liveOnAgent(agentId)) {
-        const moved = await sessions.transition(
-          s.id,
-          ['running', 'paused', 'stopped'],
-          'lost',
-          'agent offline',
-          now,
-        );
-        if (moved) changed += 1;
-      }
-    }
-    return changed;
+  tick(): Promise<number> {
+    return this.health.sweep();
   }
 }
 
@@ -101,8 +64,6 @@ export class ExpiryLoop implements Loop {
   }
 }
 
-const STARTING: readonly SessionState[] = ['requested', 'provisioning', 'starting'];
-
 /**
  * Sessions a crashed or restarted server left half-way: launches are driven again (the agent's
  * create is idempotent), deletes are finished. A launch whose driver's lease is gone (the process
@@ -141,7 +102,7 @@ export class RecoveryLoop implements Loop {
       if (seen.has(s.id) || provisioner.isDriving(s.id)) continue;
       seen.add(s.id);
       log.info({ sessionId: s.id, state: s.state }, 'resuming an interrupted launch');
-      provisioner.start(s.id, STARTING);
+      provisioner.start(s.id, startingSessionStates);
       n += 1;
     }
     for (const s of await sessions.stale(['deleting'], new Date(now - 30_000))) {

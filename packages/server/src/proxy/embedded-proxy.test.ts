@@ -6,8 +6,8 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
 import { closed, nextMessage, openWebSocket, until } from '../../../stream/src/testkit/ws-client.js';
-import type { Caller } from '../auth/auth-service.js';
 import { NotFoundError, UnauthorizedError } from '../errors.js';
+import type { Caller } from '../http/caller.js';
 import { installErrorHandler } from '../http/error-handler.js';
 import { UpgradeRouter } from '../http/upgrade-router.js';
 import type { StreamAuthorization } from '../streams/stream-auth-service.js';
@@ -122,11 +122,11 @@ async function proxyApp(opts: Partial<EmbeddedProxyDeps> & { agentUrl?: string }
         };
       },
     },
-    upgrades,
     log: { warn: () => undefined },
     ...opts,
   });
   proxy.register(app);
+  upgrades.add((path) => path.startsWith('/session/'), proxy.handleUpgrade);
   upgrades.attach(app);
   await app.listen({ host: '127.0.0.1', port: 0 });
   apps.push(app);

@@ -5,10 +5,10 @@ import { type GrantPayload, parseSessionPath } from '@porthole/contracts';
 import { createGuardedProxy, GRANT_HEADER, type StreamGuard, type StreamLimits } from '@porthole/stream';
 import type { FastifyInstance } from 'fastify';
 import type { ProxyServer } from 'http-proxy-3';
-import type { AuthService, Caller } from '../auth/auth-service.js';
-import { SESSION_COOKIE } from '../auth/caller-hook.js';
+import type { AuthService } from '../auth/auth-service.js';
+import { upgradeCaller } from '../auth/session-cookie.js';
 import { DomainError, NotFoundError } from '../errors.js';
-import type { UpgradeRouter } from '../http/upgrade-router.js';
+import type { Caller } from '../http/caller.js';
 import type { StreamAuthService } from '../streams/stream-auth-service.js';
 import { type AddressMatcher, addressMatcher } from './address-matcher.js';
 
@@ -22,7 +22,6 @@ export interface LocalGateway {
 export interface EmbeddedProxyDeps {
   auth: Pick<AuthService, 'resolveSession'>;
   streams: Pick<StreamAuthService, 'authorize'>;
-  upgrades: Pick<UpgradeRouter, 'add'>;
   log: { warn(obj: object, msg: string): void };
   limits?: Partial<StreamLimits>;
   /** Peers whose X-Forwarded-* headers are passed on (`--behind-proxy`); others' are replaced. */
@@ -102,30 +101,22 @@ export class EmbeddedProxy {
       });
     };
     app.route({ method: ['GET', 'HEAD'], url: '/session/*', handler });
-
-    this.deps.upgrades.add(
-      (path) => path.startsWith('/session/'),
-      (req, socket, head) => {
-        this.upgrade(app, req, socket, head).catch((err) => refuse(socket, err));
-      },
-    );
     // preClose: the server's close waits for every socket, and upgraded ones never go by themselves.
     app.addHook('preClose', async () => this.close());
   }
 
-  private async upgrade(
-    app: FastifyInstance,
-    req: IncomingMessage,
-    socket: Duplex,
-    head: Buffer,
-  ): Promise<void> {
+  /** A WebSocket upgrade of a session path (the route table sends `/session/…` here). */
+  readonly handleUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    this.upgrade(req, socket, head).catch((err) => refuse(socket, err));
+  };
+
+  private async upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const route = parseSessionPath(req.url);
     if (!route) {
       refuse(socket, new NotFoundError('not a session path'));
       return;
     }
-    const token = app.parseCookie(req.headers.cookie ?? '')[SESSION_COOKIE];
-    const caller = token ? await this.deps.auth.resolveSession(token) : null;
+    const caller = await upgradeCaller(this.deps.auth, req);
     const auth = await this.deps.streams.authorize(caller, route.sessionId);
     if (socket.destroyed) return;
     if (this.local?.agentId === auth.agentId) {

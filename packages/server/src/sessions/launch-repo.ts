@@ -1,7 +1,15 @@
 import { sql } from 'kysely';
+import { AgentRepo } from '../agents/agent-repo.js';
 import type { Db } from '../db/database.js';
 import type { PlacementZone } from './placement.js';
-import type { SessionRow } from './session-repo.js';
+import { SessionRepo, type SessionRow } from './session-repo.js';
+
+/** What a launch reads and writes while it holds the placement lock, all in one transaction. */
+export interface PlacementUnitOfWork {
+  launch: LaunchRepo;
+  sessions: SessionRepo;
+  agents: AgentRepo;
+}
 
 export interface LaunchImage {
   id: string;
@@ -21,8 +29,15 @@ export interface LaunchImage {
 export class LaunchRepo {
   constructor(private readonly db: Db) {}
 
-  withDb(db: Db): LaunchRepo {
-    return new LaunchRepo(db);
+  /**
+   * Runs `work` in one transaction holding the placement lock, which serialises placement across
+   * every server replica: two launches can never both count the same free capacity.
+   */
+  placementTransaction<T>(work: (tx: PlacementUnitOfWork) => Promise<T>): Promise<T> {
+    return this.db.transaction().execute(async (tx) => {
+      await sql`select pg_advisory_xact_lock(hashtext('porthole.placement'))`.execute(tx);
+      return work({ launch: new LaunchRepo(tx), sessions: new SessionRepo(tx), agents: new AgentRepo(tx) });
+    });
   }
 
   image(id: string): Promise<LaunchImage | undefined> {
@@ -56,14 +71,6 @@ export class LaunchRepo {
       searchAlternateZones: z.search_alternate_zones,
       isDefault: z.is_default,
     }));
-  }
-
-  /**
-   * Serialises placement across every server replica for the rest of the transaction: two
-   * launches can never both count the same free capacity.
-   */
-  async lockPlacement(): Promise<void> {
-    await sql`select pg_advisory_xact_lock(hashtext('porthole.placement'))`.execute(this.db);
   }
 
   /** A started, unassigned staged session for this image (and zone), locked for assignment. */

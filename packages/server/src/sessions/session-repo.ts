@@ -1,4 +1,4 @@
-import type { SessionState } from '@porthole/contracts';
+import { losableSessionStates, type SessionState } from '@porthole/contracts';
 import { type Selectable, sql } from 'kysely';
 import { DRIVER_LOCK_NAMESPACE } from '../db/advisory-locks.js';
 import type { Db } from '../db/database.js';
@@ -25,10 +25,6 @@ export interface SessionFilter {
 
 export class SessionRepo {
   constructor(private readonly db: Db) {}
-
-  withDb(db: Db): SessionRepo {
-    return new SessionRepo(db);
-  }
 
   find(id: string): Promise<SessionRow | undefined> {
     return this.db.selectFrom('sessions').selectAll().where('id', '=', id).executeTakeFirst();
@@ -190,6 +186,15 @@ export class SessionRepo {
       .where('ended_at', 'is', null)
       .executeTakeFirstOrThrow();
     return r.n;
+  }
+
+  /** Settled sessions of an agent gone silent become `lost` (each move recorded with `reason`). */
+  async markLostOnAgent(agentId: string, reason: string, now: Date): Promise<number> {
+    let moved = 0;
+    for (const s of await this.liveOnAgent(agentId)) {
+      if (await this.transition(s.id, losableSessionStates, 'lost', reason, now)) moved += 1;
+    }
+    return moved;
   }
 
   liveOnAgent(agentId: string): Promise<SessionRow[]> {

@@ -1,7 +1,7 @@
 import { idParamsSchema, sessionCreateSchema, sessionStateSchema } from '@porthole/contracts';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { requireUser } from '../auth/caller-hook.js';
+import { requireUser } from '../http/caller.js';
 import { parse } from '../http/parse.js';
 import type { SessionService } from './session-service.js';
 

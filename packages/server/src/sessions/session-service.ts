@@ -1,21 +1,25 @@
-import type {
-  AgentExec,
-  EffectiveSettings,
-  SessionCreate,
-  SessionEnvironment,
-  SessionEvent,
-  SessionState,
-  SessionView,
+import {
+  type AgentExec,
+  type EffectiveSettings,
+  liveSessionStates,
+  type SessionAction,
+  type SessionCreate,
+  type SessionEnvironment,
+  type SessionEvent,
+  type SessionState,
+  type SessionView,
+  sessionActions,
 } from '@porthole/contracts';
 import type { AgentClient } from '../agents/agent-client.js';
 import type { AgentRepo } from '../agents/agent-repo.js';
 import { agentCapacity, isOnline } from '../agents/agent-view.js';
-import type { Caller } from '../auth/auth-service.js';
-import type { Db } from '../db/database.js';
 import { ConflictError, ForbiddenError, InvalidError, NotFoundError, UnavailableError } from '../errors.js';
+import type { EventHub } from '../events/domain-events.js';
+import type { Caller } from '../http/caller.js';
 import type { Clock } from '../platform/clock.js';
 import { newId } from '../platform/crypto.js';
-import type { LaunchImage, LaunchRepo } from './launch-repo.js';
+import { mayManage } from '../policies/session-access.js';
+import type { LaunchImage, LaunchRepo, PlacementUnitOfWork } from './launch-repo.js';
 import { type PlacementAgent, place } from './placement.js';
 import type { Provisioner } from './provisioner.js';
 import { checkSessionEnvironment } from './session-environment.js';
@@ -28,7 +32,6 @@ export interface SessionPolicyLookup {
 }
 
 export interface SessionServiceDeps {
-  db: Db;
   sessions: SessionRepo;
   agents: AgentRepo;
   launch: LaunchRepo;
@@ -38,17 +41,11 @@ export interface SessionServiceDeps {
   clock: Clock;
   checkinSeconds: number;
   log: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
-  /** Called once a session is deleted (sharing clears its chat and disconnects joiners). */
-  onEnded?: (sessionId: string) => Promise<void>;
+  /** Hears `sessionEnded` once a session is deleted (sharing clears its chat and disconnects joiners). */
+  events?: Pick<EventHub, 'emit'>;
 }
 
-type Action = 'pause' | 'resume' | 'stop';
-
-const ACTIONS: Record<Action, { from: SessionState[]; via: SessionState; to: SessionState }> = {
-  pause: { from: ['running'], via: 'pausing', to: 'paused' },
-  resume: { from: ['paused', 'stopped'], via: 'resuming', to: 'running' },
-  stop: { from: ['running', 'paused'], via: 'stopping', to: 'stopped' },
-};
+type Action = SessionAction;
 
 /**
  * What a launch takes. `environment` is not part of the native `POST /api/sessions` body: only the
@@ -80,10 +77,9 @@ export class SessionService {
       url: input.url ?? null,
     };
 
-    const id = await this.deps.db.transaction().execute(async (tx) => {
-      const l = launch.withDb(tx);
-      await l.lockPlacement();
-      const held = await this.deps.sessions.withDb(tx).countLiveForUser(caller.userId);
+    const id = await launch.placementTransaction(async (tx) => {
+      const l = tx.launch;
+      const held = await tx.sessions.countLiveForUser(caller.userId);
       if (held >= settings.max_sessions_per_user) {
         throw new ConflictError(
           `you already have ${held} sessions; the limit is ${settings.max_sessions_per_user}`,
@@ -101,7 +97,7 @@ export class SessionService {
       }
       const placed = await this.placeIn(tx, image, input.zoneId);
       const sessionId = newId();
-      await this.deps.sessions.withDb(tx).insert({
+      await tx.sessions.insert({
         id: sessionId,
         userId: caller.userId,
         imageId: image.id,
@@ -132,11 +128,10 @@ export class SessionService {
     const image = await this.deps.launch.image(imageId);
     if (!image?.enabled) throw new InvalidError(`workspace ${imageId} is missing or disabled`);
     const now = this.deps.clock.now();
-    const id = await this.deps.db.transaction().execute(async (tx) => {
-      await this.deps.launch.withDb(tx).lockPlacement();
+    const id = await this.deps.launch.placementTransaction(async (tx) => {
       const placed = await this.placeIn(tx, image, zoneId, true);
       const sessionId = newId();
-      await this.deps.sessions.withDb(tx).insert({
+      await tx.sessions.insert({
         id: sessionId,
         userId: null,
         imageId,
@@ -157,9 +152,13 @@ export class SessionService {
     return id;
   }
 
-  private async placeIn(tx: Db, image: LaunchImage, zoneId: string | undefined, stayInZone = false) {
-    const launch = this.deps.launch.withDb(tx);
-    const agents = this.deps.agents.withDb(tx);
+  private async placeIn(
+    tx: PlacementUnitOfWork,
+    image: LaunchImage,
+    zoneId: string | undefined,
+    stayInZone = false,
+  ) {
+    const { launch, agents } = tx;
     const [zones, rows, alloc] = await Promise.all([launch.zones(), agents.list(), agents.allocations()]);
     // No zone asked for: a workspace restricted to a zone runs there, others in the default zone.
     const target = zoneId ?? image.zone_id ?? zones.find((z) => z.isDefault)?.id;
@@ -237,7 +236,7 @@ export class SessionService {
       const allowed = action === 'stop' ? settings.allow_stop : settings.allow_pause || action === 'resume';
       if (!allowed) throw new ForbiddenError(`your groups do not allow you to ${action} sessions`);
     }
-    const plan = ACTIONS[action];
+    const plan = sessionActions[action];
     const { sessions, clock, client } = this.deps;
     const agent = await this.agentOf(row);
     const claimed = await sessions.transition(id, plan.from, plan.via, reason ?? null, clock.now());
@@ -274,19 +273,8 @@ export class SessionService {
     const row = caller === 'system' ? await this.mustFind(id) : await this.owned(caller, id);
     if (row.ended_at) return;
     const { sessions, clock, client, log } = this.deps;
-    const live = [
-      'requested',
-      'provisioning',
-      'starting',
-      'running',
-      'pausing',
-      'paused',
-      'resuming',
-      'stopping',
-      'stopped',
-      'lost',
-      'deleting',
-    ] as const;
+    // A delete that a crash interrupted (`deleting`) may be finished by another.
+    const live: readonly SessionState[] = [...liveSessionStates, 'deleting'];
     const claimed = await sessions.transition(id, live, 'deleting', reason, clock.now());
     if (!claimed) return;
     if (claimed.agent_id) {
@@ -300,9 +288,7 @@ export class SessionService {
           );
     }
     await sessions.transition(id, ['deleting'], 'deleted', reason, clock.now());
-    await this.deps
-      .onEnded?.(id)
-      .catch((err: unknown) => log.warn({ sessionId: id, err: String(err) }, 'end-of-session hook failed'));
+    await this.deps.events?.emit('sessionEnded', { sessionId: id });
   }
 
   /**
@@ -347,8 +333,7 @@ export class SessionService {
   /** Other people's sessions answer 404, not 403: their existence is not the caller's business. */
   private async owned(caller: Caller, id: string): Promise<SessionRow> {
     const row = await this.deps.sessions.find(id);
-    if (!row || (row.user_id !== caller.userId && !caller.isAdmin))
-      throw new NotFoundError(`no session ${id}`);
+    if (!row || !mayManage(caller, row)) throw new NotFoundError(`no session ${id}`);
     return row;
   }
 

@@ -8,8 +8,9 @@ import {
   STREAM_ACCESS_CHANGED_CLOSE_CODE,
 } from '@porthole/contracts';
 import { type WebSocket, WebSocketServer } from 'ws';
-import type { Caller } from '../auth/auth-service.js';
+import { upgradeCaller } from '../auth/session-cookie.js';
 import { type BusEvent, PRESENCE_REFRESH_MS, type ShareBus } from '../bus/share-bus.js';
+import type { Caller } from '../http/caller.js';
 import type { Clock } from '../platform/clock.js';
 import { newId, signInId } from '../platform/crypto.js';
 import type { SharingService } from './sharing-service.js';
@@ -31,7 +32,7 @@ export interface ChatDeps {
   sharing: Pick<SharingService, 'roleOf' | 'standing' | 'sessionEnded' | 'onShutdown'>;
   bus: ShareBus;
   clock: Clock;
-  resolveCaller(req: IncomingMessage): Promise<Caller | null>;
+  auth: { resolveSession(token: string): Promise<Caller | null> };
   log: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
 }
 
@@ -57,7 +58,7 @@ export class ChatSockets {
 
   private async accept(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const sessionId = PATH.exec((req.url ?? '').split('?')[0] ?? '')?.[1];
-    const caller = await this.deps.resolveCaller(req);
+    const caller = await upgradeCaller(this.deps.auth, req);
     const reject = (status: number, text: string): void => {
       socket.end(`HTTP/1.1 ${status} ${text}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
     };

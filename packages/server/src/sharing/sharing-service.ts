@@ -7,11 +7,12 @@ import type {
   SessionRole,
   ShareView,
 } from '@porthole/contracts';
-import type { Caller } from '../auth/auth-service.js';
 import type { BusEvent, ShareBus } from '../bus/share-bus.js';
 import { ConflictError, ForbiddenError, NotFoundError } from '../errors.js';
+import type { Caller } from '../http/caller.js';
 import type { Clock } from '../platform/clock.js';
 import { newId } from '../platform/crypto.js';
+import { mayManage, sessionRole } from '../policies/session-access.js';
 import type { SessionRepo } from '../sessions/session-repo.js';
 import type { SessionService } from '../sessions/session-service.js';
 import type { SharingRepo } from './sharing-repo.js';
@@ -130,15 +131,14 @@ export class SharingService {
   async access(caller: Caller, sessionId: string): Promise<SessionAccess> {
     const s = await this.deps.sessions.find(sessionId);
     if (!s) throw new NotFoundError(`no session ${sessionId}`);
-    let role: SessionRole | null = caller.isAdmin ? 'viewer' : null;
-    if (s.user_id === caller.userId) role = 'owner';
-    else if (!s.ended_at) role = (await this.deps.repo.participantRole(sessionId, caller.userId)) ?? role;
+    const role = await sessionRole(caller, s, () => this.participantRole(sessionId, caller.userId), {
+      ended: 'owner-and-admin',
+    });
     if (!role) throw new NotFoundError(`no session ${sessionId}`);
     // The same rule as enable: the owner (or an admin) of a live, non-staged session whose owner's
     // groups allow sharing.
-    const manages = role === 'owner' || caller.isAdmin;
     const mayShare =
-      manages &&
+      mayManage(caller, s) &&
       !s.ended_at &&
       s.user_id !== null &&
       (await this.deps.settings.forUser(s.user_id)).allow_sharing;
@@ -156,9 +156,7 @@ export class SharingService {
     const s = await this.deps.sessions.find(sessionId);
     if (!s) return null;
     if (s.ended_at) return 'ended';
-    if (s.user_id === caller.userId) return 'owner';
-    const role = await this.deps.repo.participantRole(sessionId, caller.userId);
-    return role ?? (caller.isAdmin ? 'viewer' : null);
+    return sessionRole(caller, s, () => this.participantRole(sessionId, caller.userId));
   }
 
   participantRole(sessionId: string, userId: string): Promise<'viewer' | 'collaborator' | null> {
@@ -222,8 +220,7 @@ export class SharingService {
 
   private async ownedLive(caller: Caller, sessionId: string, allowEndedShare = false) {
     const s = await this.deps.sessions.find(sessionId);
-    if (!s || (s.user_id !== caller.userId && !caller.isAdmin))
-      throw new NotFoundError(`no session ${sessionId}`);
+    if (!s || !mayManage(caller, s)) throw new NotFoundError(`no session ${sessionId}`);
     if (s.ended_at) throw new ConflictError(`session is ${s.state}`);
     if (!allowEndedShare && !['running', 'paused'].includes(s.state))
       throw new ConflictError(`session is ${s.state}`);

@@ -92,4 +92,16 @@ export class StagingRepo {
       .where('ended_at', 'is', null)
       .execute();
   }
+
+  async zoneExists(id: string): Promise<boolean> {
+    return (
+      (await this.db.selectFrom('zones').select('id').where('id', '=', id).executeTakeFirst()) !== undefined
+    );
+  }
+
+  async imageExists(id: string): Promise<boolean> {
+    return (
+      (await this.db.selectFrom('images').select('id').where('id', '=', id).executeTakeFirst()) !== undefined
+    );
+  }
 }

@@ -1,5 +1,4 @@
 import type { StagingCreate, StagingUpdate, StagingView } from '@porthole/contracts';
-import type { Db } from '../db/database.js';
 import { ConflictError, InvalidError, NotFoundError } from '../errors.js';
 import { newId } from '../platform/crypto.js';
 import type { StagingRepo, StagingRow } from './staging-repo.js';
@@ -18,10 +17,7 @@ function toView(r: StagingRow): StagingView {
 }
 
 export class StagingService {
-  constructor(
-    private readonly db: Db,
-    private readonly repo: StagingRepo,
-  ) {}
+  constructor(private readonly repo: StagingRepo) {}
 
   async list(): Promise<StagingView[]> {
     return (await this.repo.list()).map(toView);
@@ -68,16 +64,10 @@ export class StagingService {
   }
 
   private async checkRefs(zoneId?: string, imageId?: string): Promise<void> {
-    if (
-      zoneId &&
-      !(await this.db.selectFrom('zones').select('id').where('id', '=', zoneId).executeTakeFirst())
-    ) {
+    if (zoneId && !(await this.repo.zoneExists(zoneId))) {
       throw new InvalidError(`zoneId: no zone ${zoneId}`, { issues: [{ field: 'zoneId' }] });
     }
-    if (
-      imageId &&
-      !(await this.db.selectFrom('images').select('id').where('id', '=', imageId).executeTakeFirst())
-    ) {
+    if (imageId && !(await this.repo.imageExists(imageId))) {
       throw new InvalidError(`imageId: no workspace ${imageId}`, { issues: [{ field: 'imageId' }] });
     }
   }

@@ -1,7 +1,6 @@
 import type { SessionRole } from '@porthole/contracts';
 import type { GrantSigner } from '@porthole/stream';
 import type { AgentRepo } from '../agents/agent-repo.js';
-import type { Caller } from '../auth/auth-service.js';
 import {
   ConflictError,
   ForbiddenError,
@@ -9,7 +8,10 @@ import {
   UnauthorizedError,
   UnavailableError,
 } from '../errors.js';
+import type { Caller } from '../http/caller.js';
+import type { Clock } from '../platform/clock.js';
 import { signInId } from '../platform/crypto.js';
+import { type ParticipantRole, sessionRole } from '../policies/session-access.js';
 import type { SessionRepo } from '../sessions/session-repo.js';
 
 export interface StreamAuthorization {
@@ -40,8 +42,9 @@ export class StreamAuthService {
       sessions: Pick<SessionRepo, 'find'>;
       agents: Pick<AgentRepo, 'find'>;
       signer: GrantSigner;
-      /** Share participants (issue 8) plug in here. */
-      participantRole?: (sessionId: string, userId: string) => Promise<SessionRole | null>;
+      /** Share participants and their roles. */
+      participants: { participantRole(sessionId: string, userId: string): Promise<ParticipantRole | null> };
+      clock: Clock;
     },
   ) {}
 
@@ -50,18 +53,16 @@ export class StreamAuthService {
     // API keys act for no user: nobody to stream as.
     if (caller.apiKey) throw new ForbiddenError('API keys cannot open session streams');
     const session = await this.deps.sessions.find(sessionId);
-    if (!session || session.ended_at) throw new NotFoundError(`no session ${sessionId}`);
-    let role: SessionRole | null = null;
-    if (session.user_id === caller.userId) role = 'owner';
-    else
-      role =
-        (await this.deps.participantRole?.(sessionId, caller.userId)) ?? (caller.isAdmin ? 'viewer' : null);
-    // Other people's sessions look absent rather than forbidden.
+    if (!session) throw new NotFoundError(`no session ${sessionId}`);
+    const role = await sessionRole(caller, session, () =>
+      this.deps.participants.participantRole(sessionId, caller.userId),
+    );
+    // Other people's sessions (and ended ones) look absent rather than forbidden.
     if (!role) throw new NotFoundError(`no session ${sessionId}`);
     if (session.state !== 'running') throw new ConflictError(`session is ${session.state}`);
     const agent = session.agent_id ? await this.deps.agents.find(session.agent_id) : undefined;
     if (!agent) throw new UnavailableError('the session has no agent');
-    const now = Date.now();
+    const now = this.deps.clock.now().getTime();
     const grantPayload = {
       aud: agent.id,
       sid: sessionId,

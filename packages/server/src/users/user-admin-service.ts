@@ -5,34 +5,25 @@ import {
   type UserUpdate,
   usernameSchema,
 } from '@porthole/contracts';
-import type { Db } from '../db/database.js';
 import { NotFoundError } from '../errors.js';
+import type { EventHub } from '../events/domain-events.js';
 import { parse } from '../http/parse.js';
 import { type Clock, systemClock } from '../platform/clock.js';
 import { newId, signInId } from '../platform/crypto.js';
 import type { PasswordHasher } from '../platform/password-hasher.js';
-import { type AdminUserRow, type UserPatch, UserRepo } from './user-repo.js';
+import type { AdminUserRow, UserPatch, UserRepo } from './user-repo.js';
 import { assertAdministratorsRemain, assertAllKnown, assertNotSelf, withAllUsers } from './user-rules.js';
 
-export interface UserAdminHooks {
+export interface UserAdminOptions {
   clock?: Clock;
   /**
-   * Called when a user is deleted, after their live sessions were marked `deleting` (ids given)
-   * and before the user row goes, so the session service can still find them by owner and tear
-   * their containers down. Unset: the rows stay `deleting` for the manager to reap.
+   * The server's event hub. With it, a deleted user's sessions are torn down (`userDeleting`,
+   * after they were marked `deleting` and before the user row goes, so the reaction can still find
+   * them by owner), and the streams of a barred user (`userBarred`) or of sign-ins a password
+   * change revoked (`signedOut`) close: a grant is checked only when a stream opens. Without it
+   * (the CLI, which has no agents to talk to), the sessions stay `deleting` for the manager to reap.
    */
-  onUserDeleted?: (userId: string, sessionIds: string[]) => Promise<void>;
-  /**
-   * Called after a user was locked or disabled (their sign-ins already revoked), to close the
-   * streams they still hold: a grant is checked only when a stream opens.
-   */
-  onUserBarred?: (userId: string) => Promise<unknown>;
-  /**
-   * Called after a password change revoked the user's other sign-ins (`keptSignIn`: the one it
-   * came from, when they changed their own), to close the streams those sign-ins opened.
-   */
-  onPasswordChanged?: (userId: string, keptSignIn: string | null) => Promise<unknown>;
-  log?: { warn(obj: object, msg: string): void };
+  events?: Pick<EventHub, 'emit'>;
 }
 
 /** Who is acting: an admin's own account is protected from some changes. */
@@ -58,16 +49,14 @@ export function toAdminUserView(row: AdminUserRow): AdminUserView {
 
 /** User administration shared by the CLI (`porthole user …`) and the admin API. */
 export class UserAdminService {
-  private readonly users: UserRepo;
   private readonly clock: Clock;
 
   constructor(
-    db: Db,
+    private readonly users: UserRepo,
     private readonly hasher: PasswordHasher,
-    private readonly hooks: UserAdminHooks = {},
+    private readonly options: UserAdminOptions = {},
   ) {
-    this.users = new UserRepo(db);
-    this.clock = hooks.clock ?? systemClock;
+    this.clock = options.clock ?? systemClock;
   }
 
   async list(): Promise<AdminUserView[]> {
@@ -134,16 +123,12 @@ export class UserAdminService {
         await tx.revokeSignIns(id, actor.userId === id ? actor.sessionTokenHash : undefined);
       }
     });
-    if (barred && this.hooks.onUserBarred) {
-      // After the commit, so a stream reopened meanwhile is refused; best effort, like a kick.
-      await this.hooks.onUserBarred(id).catch((err: unknown) => {
-        this.hooks.log?.warn({ err, userId: id }, 'closing the streams of a barred user failed');
-      });
-    } else if (set.password_hash && this.hooks.onPasswordChanged) {
+    // After the commit, so a stream reopened meanwhile is refused; best effort, like a kick.
+    const { events } = this.options;
+    if (barred) await events?.emit('userBarred', { userId: id });
+    else if (set.password_hash) {
       const kept = actor.userId === id && actor.sessionTokenHash ? signInId(actor.sessionTokenHash) : null;
-      await this.hooks.onPasswordChanged(id, kept).catch((err: unknown) => {
-        this.hooks.log?.warn({ err, userId: id }, 'closing the streams of revoked sign-ins failed');
-      });
+      await events?.emit('signedOut', kept ? { userId: id, exceptSignIn: kept } : { userId: id });
     }
     return this.get(id);
   }
@@ -151,14 +136,14 @@ export class UserAdminService {
   /** Deletes a user with their sessions and sign-ins. */
   async delete(actor: Actor, id: string): Promise<void> {
     assertNotSelf(actor.userId, id, 'delete');
-    const { onUserDeleted, log } = this.hooks;
+    const { events } = this.options;
     const sessionIds = await this.users.transaction(async (tx) => {
       const admins = await tx.lockAdministrators();
       if (!(await tx.findById(id))) throw new NotFoundError(`no user ${id}`);
       if (admins) assertAdministratorsRemain(admins.memberIds, [id]);
       const ids = await tx.markSessionsDeleting(id, 'user deleted', this.clock.now());
       await tx.revokeSignIns(id);
-      if (onUserDeleted) {
+      if (events) {
         // Barred while the hook runs, so the account cannot sign in and start new sessions.
         await tx.update(id, { disabled: true });
       } else {
@@ -166,13 +151,9 @@ export class UserAdminService {
       }
       return ids;
     });
-    if (!onUserDeleted) return;
-    try {
-      await onUserDeleted(id, sessionIds);
-    } catch (err) {
-      // The sessions are already `deleting`, which the manager reaps; the deletion itself proceeds.
-      log?.warn({ err, userId: id }, 'session teardown for a deleted user failed');
-    }
+    if (!events) return;
+    // A failed teardown is logged by the hub: the sessions are `deleting`, which the manager reaps.
+    await events.emit('userDeleting', { userId: id, sessionIds });
     await this.users.delete(id);
   }
 

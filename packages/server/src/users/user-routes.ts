@@ -1,6 +1,6 @@
 import { idParamsSchema, userCreateSchema, userUpdateSchema } from '@porthole/contracts';
 import type { FastifyInstance } from 'fastify';
-import { requireAdmin } from '../auth/caller-hook.js';
+import { requireAdmin } from '../http/caller.js';
 import { parse } from '../http/parse.js';
 import type { UserAdminService } from './user-admin-service.js';
 

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { requireUser } from '../auth/caller-hook.js';
+import { requireUser } from '../http/caller.js';
 import type { WorkspaceService } from './workspace-service.js';
 
 export function workspaceRoutes(app: FastifyInstance, workspaces: WorkspaceService): void {

@@ -1,18 +1,12 @@
-import type { AgentCheckinRequest, ReportedSession, SessionState } from '@porthole/contracts';
+import {
+  type AgentCheckinRequest,
+  inFlightSessionStates,
+  type ReportedSession,
+  type SessionState,
+  settledSessionStates,
+} from '@porthole/contracts';
 import type { Clock } from '../platform/clock.js';
-import type { SessionRepo, SessionRow } from '../sessions/session-repo.js';
-
-/** States a request flow is driving right now: check-ins leave them alone. */
-const IN_FLIGHT: readonly SessionState[] = [
-  'requested',
-  'provisioning',
-  'starting',
-  'pausing',
-  'resuming',
-  'stopping',
-  'deleting',
-];
-const SETTLED: readonly SessionState[] = ['running', 'paused', 'stopped', 'lost'];
+import type { SessionRepo, SessionRow } from './session-repo.js';
 
 export interface ReconcileOutcome {
   removeSessions: string[];
@@ -55,10 +49,16 @@ export class CheckinReconciler {
 
     for (const row of rows) {
       const r = reported.get(row.id);
-      if (IN_FLIGHT.includes(row.state as SessionState)) continue;
+      if (inFlightSessionStates.includes(row.state as SessionState)) continue;
       const target = r ? this.targetFor(row, r) : this.missing(row, now, graceMs, agent.name);
       if (!target) continue;
-      const moved = await this.sessions.transition(row.id, SETTLED, target.state, target.reason, now);
+      const moved = await this.sessions.transition(
+        row.id,
+        settledSessionStates,
+        target.state,
+        target.reason,
+        now,
+      );
       if (moved)
         changed.push({ sessionId: row.id, from: row.state, to: target.state, reason: target.reason });
     }

@@ -1,11 +1,7 @@
-import { sql } from 'kysely';
 import type { Db } from '../db/database.js';
-import { GroupRepo } from '../groups/group-repo.js';
+import { defaultImages } from '../images/default-images.js';
 import { newId } from '../platform/crypto.js';
-import { UserRepo } from '../users/user-repo.js';
-import { ZoneRepo } from '../zones/zone-repo.js';
-import { defaultImages } from './default-images.js';
-import { ImageRepo } from './image-repo.js';
+import { InstallationRepo } from './installation-repo.js';
 
 export interface DefaultsReport {
   zoneCreated: boolean;
@@ -19,14 +15,11 @@ export interface DefaultsReport {
  * deleted comes back on the next start.
  */
 export async function ensureDefaults(db: Db): Promise<DefaultsReport> {
-  return db.transaction().execute(async (tx) => {
-    // Servers starting together on one database take turns here.
-    await sql`select pg_advisory_xact_lock(hashtext('porthole.defaults'))`.execute(tx);
-    const zoneCreated = await new ZoneRepo(tx).ensureDefault(newId());
-    const groups = new GroupRepo(tx);
+  // Servers starting together on one database take turns here (one transaction, one lock).
+  return new InstallationRepo(db).withDefaultsLock(async ({ zones, groups, users, images }) => {
+    const zoneCreated = await zones.ensureDefault(newId());
     await groups.addEveryoneToAllUsers();
-    const allUsers = await new UserRepo(tx).groupIdByRole('all_users');
-    const images = new ImageRepo(tx);
+    const allUsers = await users.groupIdByRole('all_users');
     const imagesCreated: string[] = [];
     for (const def of defaultImages) {
       const id = newId();
