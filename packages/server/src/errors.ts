@@ -47,3 +47,14 @@ export class UnavailableError extends DomainError {
   readonly code = 'unavailable';
   readonly status = 503;
 }
+
+/** A 400 naming the offending field, shaped like the ones parse() produces. */
+export function invalidField(field: string, message: string): InvalidError {
+  return new InvalidError(`${field}: ${message}`, { issues: [{ field, message }] });
+}
+
+/** Rejects ids that name no row; the message names the field and the first unknown id. */
+export function assertAllKnown(field: string, wanted: readonly string[], known: ReadonlySet<string>): void {
+  const missing = wanted.find((id) => !known.has(id));
+  if (missing !== undefined) throw invalidField(field, `no such id ${missing}`);
+}

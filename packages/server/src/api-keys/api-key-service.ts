@@ -6,11 +6,10 @@ import {
   type ApiKeyView,
   apiKeyPermissions,
 } from '@porthole/contracts';
-import { NotFoundError, UnauthorizedError } from '../errors.js';
+import { invalidField, NotFoundError, UnauthorizedError } from '../errors.js';
 import type { ApiKeyIdentity } from '../http/caller.js';
 import type { Clock } from '../platform/clock.js';
 import { newId, randomToken, safeEqual, sha256 } from '../platform/crypto.js';
-import { invalidField } from '../users/user-rules.js';
 import type { ApiKeyFields, ApiKeyRepo, ApiKeyRow } from './api-key-repo.js';
 
 const TOUCH_EVERY_MS = 60_000;

@@ -1,7 +1,7 @@
 import type { GroupCreate, GroupUpdate, GroupView } from '@porthole/contracts';
-import { ConflictError, NotFoundError } from '../errors.js';
+import { assertAllKnown, ConflictError, NotFoundError } from '../errors.js';
 import { newId } from '../platform/crypto.js';
-import { assertAdministratorsRemain, assertAllKnown } from '../users/user-rules.js';
+import { assertAdministratorsRemain } from '../policies/administrators.js';
 import type { GroupRepo, GroupRow } from './group-repo.js';
 
 export function toGroupView(row: GroupRow): GroupView {

@@ -1,5 +1,5 @@
 import { isEngineSocketSource, type RunConfig } from '@porthole/contracts';
-import { invalidField } from '../users/user-rules.js';
+import { invalidField } from '../errors.js';
 
 const NETWORK_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 // host would bypass the loopback-only port publishing; none leaves nothing to stream from.

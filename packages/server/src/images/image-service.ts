@@ -1,7 +1,6 @@
 import type { ImageCreate, ImageUpdate, ImageView } from '@porthole/contracts';
-import { ConflictError, NotFoundError } from '../errors.js';
+import { assertAllKnown, ConflictError, invalidField, NotFoundError } from '../errors.js';
 import { newId } from '../platform/crypto.js';
-import { assertAllKnown, invalidField } from '../users/user-rules.js';
 import type { ImageFields, ImageRepo } from './image-repo.js';
 import { checkNetwork, checkRunConfig } from './image-rules.js';
 import { toImageView } from './image-view.js';

@@ -5,14 +5,15 @@ import {
   type UserUpdate,
   usernameSchema,
 } from '@porthole/contracts';
-import { NotFoundError } from '../errors.js';
+import { assertAllKnown, NotFoundError } from '../errors.js';
 import type { EventHub } from '../events/domain-events.js';
 import { parse } from '../http/parse.js';
 import { type Clock, systemClock } from '../platform/clock.js';
 import { newId, signInId } from '../platform/crypto.js';
 import type { PasswordHasher } from '../platform/password-hasher.js';
+import { assertAdministratorsRemain } from '../policies/administrators.js';
 import type { AdminUserRow, UserPatch, UserRepo } from './user-repo.js';
-import { assertAdministratorsRemain, assertAllKnown, assertNotSelf, withAllUsers } from './user-rules.js';
+import { assertNotSelf, withAllUsers } from './user-rules.js';
 
 export interface UserAdminOptions {
   clock?: Clock;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ConflictError, InvalidError } from '../errors.js';
-import { assertAdministratorsRemain, assertAllKnown, assertNotSelf, withAllUsers } from './user-rules.js';
+import { assertAllKnown, ConflictError, InvalidError } from '../errors.js';
+import { assertAdministratorsRemain } from '../policies/administrators.js';
+import { assertNotSelf, withAllUsers } from './user-rules.js';
 
 describe('user rules', () => {
   it('always adds All Users, once', () => {
