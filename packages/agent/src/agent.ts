@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { GrantVerifier } from '@porthole/stream';
 import type { Logger } from 'pino';
 import { createAgentApi } from './api/server.js';
+import { sessionRoutes } from './api/session-routes.js';
 import { CheckinHandler } from './checkin/checkin-handler.js';
 import { CheckinLoop } from './checkin/checkin-loop.js';
 import { type HostProbe, ResourceSampler } from './checkin/resources.js';
@@ -94,17 +95,7 @@ export async function startAgent(
     streams: gateway,
     ...(config.tls ? { tls: config.tls } : {}),
   });
-  // `/session/<id>/…` is the stream: the gateway checks the proxy's grant itself.
-  app.server.on('upgrade', (req, socket, head) => gateway.handleUpgrade(req, socket, head));
-  app.route({
-    method: ['GET', 'HEAD'],
-    url: '/session/*',
-    config: { public: true },
-    handler: (request, reply) => {
-      reply.hijack();
-      gateway.handleRequest(request.raw, reply.raw);
-    },
-  });
+  sessionRoutes(app, gateway);
   await app.listen({ host: config.listen.host, port: config.listen.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.listen.port;
