@@ -7,7 +7,7 @@ import { sessionRoutes } from './api/session-routes.js';
 import { CheckinHandler } from './checkin/checkin-handler.js';
 import { CheckinLoop } from './checkin/checkin-loop.js';
 import { type HostProbe, ResourceSampler } from './checkin/resources.js';
-import { type AgentConfig, DEFAULT_PULL_CONCURRENCY } from './config.js';
+import { type AgentConfig, agentUrl, DEFAULT_PULL_CONCURRENCY } from './config.js';
 import { ControlPlaneClient } from './control/control-client.js';
 import { ensureIdentity, RegistrationError } from './control/registration.js';
 import { SessionGateway } from './gateway/session-gateway.js';
@@ -39,15 +39,6 @@ export interface AgentDeps {
   runtime?: ContainerRuntime;
   host?: HostProbe;
   waitForRfb?: typeof waitForRfb;
-}
-
-/** "http://127.0.0.1:4444" from the address the API actually bound. */
-export function agentUrl(config: AgentConfig, boundPort: number): string {
-  if (config.advertiseUrl) return config.advertiseUrl;
-  const scheme = config.tls ? 'https' : 'http';
-  const wildcard = ['0.0.0.0', '::', ''].includes(config.listen.host);
-  const host = wildcard ? hostname() : config.listen.host;
-  return `${scheme}://${host.includes(':') ? `[${host}]` : host}:${boundPort}`;
 }
 
 /**
