@@ -8,9 +8,9 @@ import { promisify } from 'node:util';
 import { GrantSigner } from '@porthole/stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DockerRuntime } from './runtime/docker-runtime.js';
-import { freePort } from './testing/local-registry.js';
 import { agentApi, createBody } from './testkit/agent-api.js';
 import { FakeControlPlane } from './testkit/fake-control-plane.js';
+import { freePort } from './testkit/local-registry.js';
 import { ensureSessionTestImage } from './testkit/session-image.js';
 
 /**

@@ -1,13 +1,13 @@
 import { mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import type { AgentCheckinResponse } from '@porthole/contracts';
 import { GrantVerifier } from '@porthole/stream';
 import type { Logger } from 'pino';
 import { createAgentApi } from './api/server.js';
+import { sessionRoutes } from './api/session-routes.js';
+import { CheckinHandler } from './checkin/checkin-handler.js';
 import { CheckinLoop } from './checkin/checkin-loop.js';
-import { buildCheckinRequest } from './checkin/payload.js';
 import { type HostProbe, ResourceSampler } from './checkin/resources.js';
-import { type AgentConfig, DEFAULT_PULL_CONCURRENCY } from './config.js';
+import { type AgentConfig, agentUrl, DEFAULT_PULL_CONCURRENCY } from './config.js';
 import { ControlPlaneClient } from './control/control-client.js';
 import { ensureIdentity, RegistrationError } from './control/registration.js';
 import { SessionGateway } from './gateway/session-gateway.js';
@@ -39,15 +39,6 @@ export interface AgentDeps {
   runtime?: ContainerRuntime;
   host?: HostProbe;
   waitForRfb?: typeof waitForRfb;
-}
-
-/** "http://127.0.0.1:4444" from the address the API actually bound. */
-export function agentUrl(config: AgentConfig, boundPort: number): string {
-  if (config.advertiseUrl) return config.advertiseUrl;
-  const scheme = config.tls ? 'https' : 'http';
-  const wildcard = ['0.0.0.0', '::', ''].includes(config.listen.host);
-  const host = wildcard ? hostname() : config.listen.host;
-  return `${scheme}://${host.includes(':') ? `[${host}]` : host}:${boundPort}`;
 }
 
 /**
@@ -95,17 +86,7 @@ export async function startAgent(
     streams: gateway,
     ...(config.tls ? { tls: config.tls } : {}),
   });
-  // `/session/<id>/…` is the stream: the gateway checks the proxy's grant itself.
-  app.server.on('upgrade', (req, socket, head) => gateway.handleUpgrade(req, socket, head));
-  app.route({
-    method: ['GET', 'HEAD'],
-    url: '/session/*',
-    config: { public: true },
-    handler: (request, reply) => {
-      reply.hijack();
-      gateway.handleRequest(request.raw, reply.raw);
-    },
-  });
+  sessionRoutes(app, gateway);
   await app.listen({ host: config.listen.host, port: config.listen.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.listen.port;
@@ -129,9 +110,8 @@ export async function startAgent(
     client.close();
     throw error;
   }
-  let saved: AgentIdentity = identity;
-  const agentId = saved.agentId;
-  const grants = new GrantVerifier(saved.grantPublicKey, agentId);
+  const agentId = identity.agentId;
+  const grants = new GrantVerifier(identity.grantPublicKey, agentId);
   verifier = grants;
   const agentLog = logger.child({ agentId });
 
@@ -145,7 +125,6 @@ export async function startAgent(
     host: () => sampler.limits(),
     waitForRfb: deps.waitForRfb ?? waitForRfb,
   });
-  const sessions = service;
   try {
     await reconciler.reconcile();
     agentLog.info({ sessions: registry.size }, 'reconciled with Docker');
@@ -153,71 +132,37 @@ export async function startAgent(
     agentLog.warn({ err: errorMessage(error) }, 'Docker is not answering; will reconcile once it does');
   }
 
-  // The check-in loop is made below, once the scheduler it reports on exists.
-  let checkInNow = (): void => undefined;
+  // The one cycle in the wiring: the check-in reports on the pulls, and a settled pull asks for a
+  // check-in at once. Pulls start only when a check-in answer names images, so `loop` exists by then.
   const pulls = new PullScheduler({
     runtime,
     logger: agentLog,
-    onSettled: () => checkInNow(),
+    onSettled: () => loop.trigger(),
     concurrency: config.pullConcurrency ?? DEFAULT_PULL_CONCURRENCY,
   });
-
-  // Pending disconnects carried out, confirmed with the next check-in; `confirming` were sent with
-  // the check-in in flight and are forgotten once it is answered.
-  const appliedDisconnects = new Set<string>();
-  let confirming: string[] = [];
-  const applyAnswer = async (answer: AgentCheckinResponse) => {
-    for (const id of confirming) appliedDisconnects.delete(id);
-    confirming = [];
-    for (const d of answer.disconnects) {
-      gateway.disconnect(d.sessionId, d.target, d.beforeMs);
-      appliedDisconnects.add(d.id);
-    }
-    if (answer.grantPublicKey !== saved.grantPublicKey) {
-      grants.setPublicKey(answer.grantPublicKey);
-      saved = { ...saved, grantPublicKey: answer.grantPublicKey };
-      // Saved so a restart while the server is unreachable still honours current grants.
-      await store.save(saved);
-      agentLog.info('the server rotated its grant key');
-    }
-    pulls.setDesired(answer.images.map((image) => image.ref));
-    for (const sessionId of answer.removeSessions) {
-      await sessions.destroy(sessionId, 'the server no longer knows this session').catch((error: unknown) => {
-        agentLog.warn({ sessionId, err: errorMessage(error) }, 'could not remove a session container');
-      });
-    }
-  };
-
+  const checkin = new CheckinHandler({
+    identity,
+    store,
+    grants,
+    reconciler,
+    registry,
+    sessions: service,
+    sampler,
+    pulls,
+    streams: gateway,
+    logger: agentLog,
+    version: AGENT_VERSION,
+  });
   const loop = new CheckinLoop({
     client,
-    credentials: { agentId, secret: saved.secret },
+    credentials: { agentId, secret: identity.secret },
     identityPath: store.path,
     logger: agentLog,
     intervalMs: config.checkinIntervalSeconds * 1000,
-    gather: async () => {
-      await reconciler.reconcile().catch((error: unknown) => {
-        agentLog.debug(
-          { err: errorMessage(error) },
-          'reconcile before check-in failed; reporting what is known',
-        );
-      });
-      const running = registry
-        .list()
-        .filter((r) => r.state === 'running')
-        .map((r) => r.containerId);
-      confirming = [...appliedDisconnects];
-      return buildCheckinRequest({
-        version: AGENT_VERSION,
-        resources: await sampler.sample(running),
-        sessions: registry.report(),
-        images: pulls.report(),
-        appliedDisconnects: confirming,
-      });
-    },
-    apply: applyAnswer,
+    gather: () => checkin.gather(),
+    apply: (answer) => checkin.apply(answer),
   });
 
-  checkInNow = () => loop.trigger();
   const stopEvents = runtime.events((event) => reconciler.handleEvent(event), {
     labels: agentSessionSelector(agentId),
     onDisconnect: (error) =>

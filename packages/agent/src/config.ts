@@ -1,3 +1,5 @@
+import { hostname } from 'node:os';
+
 /** Everything `porthole agent` (or `porthole up`, in-process) needs to run an agent. */
 export interface AgentConfig {
   /** Control plane base URL, e.g. https://porthole.example.com. */
@@ -26,3 +28,12 @@ export interface AgentConfig {
 }
 
 export const DEFAULT_PULL_CONCURRENCY = 2;
+
+/** "http://127.0.0.1:4444" from the address the API actually bound. */
+export function agentUrl(config: AgentConfig, boundPort: number): string {
+  if (config.advertiseUrl) return config.advertiseUrl;
+  const scheme = config.tls ? 'https' : 'http';
+  const wildcard = ['0.0.0.0', '::', ''].includes(config.listen.host);
+  const host = wildcard ? hostname() : config.listen.host;
+  return `${scheme}://${host.includes(':') ? `[${host}]` : host}:${boundPort}`;
+}

@@ -1,5 +1,5 @@
-export { type AgentDeps, agentUrl, type RunningAgent, startAgent } from './agent.js';
-export type { AgentConfig } from './config.js';
+export { type AgentDeps, type RunningAgent, startAgent } from './agent.js';
+export { type AgentConfig, agentUrl } from './config.js';
 export { RegistrationError } from './control/registration.js';
 export { SessionGateway } from './gateway/session-gateway.js';
 export type { SessionRecord, SessionRegistry, SessionTarget } from './sessions/registry.js';

@@ -6,7 +6,7 @@ import type { ImageBuildsView } from '@porthole/contracts';
 import Dockerode from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DockerRuntime } from '../../../packages/agent/src/runtime/docker-runtime.js';
-import { ensureBusyboxImage } from '../../../packages/agent/src/testing/busybox-image.js';
+import { ensureBusyboxImage } from '../../../packages/agent/src/testkit/busybox-image.js';
 import { buildImages } from '../../../packages/cli/src/images/index.js';
 import {
   type ApiClient,

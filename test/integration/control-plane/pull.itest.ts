@@ -6,8 +6,8 @@ import { DockerRuntime } from '../../../packages/agent/src/runtime/docker-runtim
 import {
   type LocalRegistry,
   startLocalRegistry,
-} from '../../../packages/agent/src/testing/local-registry.js';
-import { createTar } from '../../../packages/agent/src/testing/tar.js';
+} from '../../../packages/agent/src/testkit/local-registry.js';
+import { createTar } from '../../../packages/agent/src/testkit/tar.js';
 import {
   startThrottleProxy,
   type ThrottleProxy,

@@ -1,7 +1,7 @@
 import Docker from 'dockerode';
 import { DockerRuntime } from '../../../packages/agent/src/runtime/docker-runtime.js';
-import { createTar } from '../../../packages/agent/src/testing/tar.js';
 import { ensureSessionTestImage } from '../../../packages/agent/src/testkit/session-image.js';
+import { createTar } from '../../../packages/agent/src/testkit/tar.js';
 
 export const DOCKER_SOCKET = process.env.DOCKER_SOCKET ?? '/var/run/docker.sock';
 export const docker = new Docker({ socketPath: DOCKER_SOCKET });

@@ -199,8 +199,8 @@ export class SessionGateway {
 
   /**
    * Closes a session's open streams the owner took away (kick: one user; sharing off: all but the
-   * owner) with close code 4001, or those of a user whose access changed (another role, signed
-   * out) with 4003; returns how many. New streams are refused (or given the new role) by the
+   * owner) with STREAM_REMOVED_CLOSE_CODE, or those of a user whose access changed (another role,
+   * signed out) with STREAM_ACCESS_CHANGED_CLOSE_CODE; returns how many. New streams are refused (or given the new role) by the
    * server already. `beforeMs`: a disconnect handed over late (check-in) spares streams
    * authorised after it.
    */

@@ -8,10 +8,10 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningAgent, startAgent } from '../agent.js';
 import { DockerRuntime } from '../runtime/docker-runtime.js';
-import { type LocalRegistry, startLocalRegistry } from '../testing/local-registry.js';
-import { createTar } from '../testing/tar.js';
 import { FakeControlPlane } from '../testkit/fake-control-plane.js';
+import { type LocalRegistry, startLocalRegistry } from '../testkit/local-registry.js';
 import { ensureSessionTestImage } from '../testkit/session-image.js';
+import { createTar } from '../testkit/tar.js';
 import { startThrottleProxy, type ThrottleProxy } from '../testkit/throttle-proxy.js';
 
 /**

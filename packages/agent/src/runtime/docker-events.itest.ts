@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { ensureBusyboxImage } from '../testing/busybox-image.js';
-import { freePort } from '../testing/local-registry.js';
+import { ensureBusyboxImage } from '../testkit/busybox-image.js';
+import { freePort } from '../testkit/local-registry.js';
 import type { ContainerEvent } from './container-runtime.js';
 import { DockerRuntime } from './docker-runtime.js';
 

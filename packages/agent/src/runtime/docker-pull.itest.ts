@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalRegistry, startLocalRegistry } from '../testing/local-registry.js';
-import { createTar } from '../testing/tar.js';
+import { type LocalRegistry, startLocalRegistry } from '../testkit/local-registry.js';
+import { createTar } from '../testkit/tar.js';
 import type { PullProgress } from './container-runtime.js';
 import { DockerRuntime } from './docker-runtime.js';
 

@@ -3,7 +3,7 @@ import { connect } from 'node:net';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildSessionContainerSpec } from '../sessions/container-spec.js';
-import { ensureBusyboxImage } from '../testing/busybox-image.js';
+import { ensureBusyboxImage } from '../testkit/busybox-image.js';
 import type { ContainerCreateSpec, ContainerEvent } from './container-runtime.js';
 import { RuntimeError } from './container-runtime.js';
 import { createAndStart } from './create-and-start.js';

@@ -213,6 +213,7 @@ describe('validateSessionContainerRequest', () => {
     expect(fields(base({ networkName: 'host' }))).toEqual(['networkName']);
     expect(fields(base({ networkName: 'container:abc' }))).toEqual(['networkName']);
     expect(fields(base({ env: { VNC_PW: 'x' } }))).toEqual(['env.VNC_PW']);
+    expect(fields(base({ env: { PORTHOLE_SESSION_ID: 'x' } }))).toEqual(['env.PORTHOLE_SESSION_ID']);
     expect(fields(base({ env: { 'BAD-NAME': 'x' } }))).toEqual(['env.BAD-NAME']);
     expect(fields(base({ runConfig: { privileged: true } }))).toEqual(['runConfig.privileged']);
     expect(fields(base({ runConfig: { user: 'root' } }))).toEqual(['runConfig.user']);

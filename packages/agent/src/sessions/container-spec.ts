@@ -1,4 +1,5 @@
 import { posix } from 'node:path';
+import { isEngineSocketSource, isReservedSessionEnv } from '@porthole/contracts';
 import type { ContainerCreateSpec, LabelSelector, MountSpec } from '../runtime/container-runtime.js';
 
 export const SESSION_LABELS = {
@@ -26,9 +27,6 @@ export const MIN_CORES = 0.01;
  * SYS_CHROOT, MKNOD, AUDIT_WRITE, SETFCAP, SETPCAP (Docker defaults no image here needs).
  */
 export const SESSION_CAPABILITIES = ['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'SETUID', 'SETGID', 'KILL'] as const;
-
-/** Set by the platform; the request's env and runConfig may not set them. */
-export const RESERVED_ENV = ['VNC_PW', 'KASM_ID', 'PORTHOLE_SESSION_ID', 'KASM_USER', 'KASM_URL'] as const;
 
 /**
  * docker-py `run` keys (Kasm's "Docker Run Config Override" spelling) that cannot weaken the
@@ -110,26 +108,6 @@ const HOSTNAME =
   /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 const CONTROL_CHARS = /[\0\r\n]/;
 
-const SOCKET_NAMES = /^(docker|containerd|dockershim|podman|cri-dockerd|crio)\.sock$/;
-/** A bind of any of these exposes a container engine socket (or the whole host) to the session. */
-const ENGINE_DIRS = new Set([
-  '/',
-  '/var',
-  '/var/run',
-  '/run',
-  '/var/run/docker',
-  '/run/docker',
-  '/var/run/containerd',
-  '/run/containerd',
-  '/var/lib/docker',
-  '/var/lib/containerd',
-]);
-
-function isEngineSocketSource(source: string): boolean {
-  const normalized = posix.normalize(source).replace(/\/+$/, '') || '/';
-  return SOCKET_NAMES.test(posix.basename(normalized)) || ENGINE_DIRS.has(normalized);
-}
-
 function isPositiveFinite(value: unknown): value is number {
   return typeof value === 'number' && Number.isFinite(value) && value > 0;
 }
@@ -156,11 +134,12 @@ function stringMap(value: unknown, separator: '=' | ':'): Record<string, string>
   return Object.fromEntries(entries) as Record<string, string>;
 }
 
+/** Reserved names follow the server's launch rule, so a name it lets through is not refused here. */
 function checkEnv(env: Record<string, string>, field: string, issues: SpecIssue[]): void {
   for (const [key, value] of Object.entries(env)) {
     if (!ENV_NAME.test(key))
       issues.push({ field: `${field}.${key}`, message: 'is not a valid variable name' });
-    else if ((RESERVED_ENV as readonly string[]).includes(key)) {
+    else if (isReservedSessionEnv(key)) {
       issues.push({ field: `${field}.${key}`, message: 'is set by the platform and cannot be overridden' });
     } else if (value.includes('\0'))
       issues.push({ field: `${field}.${key}`, message: 'contains a NUL byte' });

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { generate } from 'selfsigned';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
-import { freePort } from '../testing/local-registry.js';
+import { freePort } from '../testkit/local-registry.js';
 import { RfbNotReadyError, waitForRfb } from './readiness.js';
 
 const PASSWORD = 'pw:with-colon';

@@ -1,5 +1,5 @@
 import type { DockerRuntime } from '../runtime/docker-runtime.js';
-import { busyboxRootfs } from '../testing/busybox-image.js';
+import { busyboxRootfs } from './busybox-image.js';
 
 /**
  * A stand-in session image: busybox serving HTTP on 6901, so a container stays up under the
