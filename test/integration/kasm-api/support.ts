@@ -1,14 +1,12 @@
 import type { ApiKeyCreated, ApiKeyPermission } from '@porthole/contracts';
 import { expect } from 'vitest';
-import type { ApiClient } from '../admin/support.js';
+import type { ApiClient } from '../../support/http.js';
 
 export {
   ADMIN_PASSWORD,
   ADMIN_USERNAME,
-  ApiClient,
   adminClient,
   createTestDatabase,
-  type ErrorReply,
   startTestServer,
   type TestServer,
 } from '../admin/support.js';
