@@ -2,7 +2,6 @@ import type { SessionEvent } from '@porthole/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SESSION_LABELS } from '../../packages/agent/src/sessions/container-spec.js';
 import { createTestDatabase, type TestDatabase } from '../integration/support/database.js';
-import { until } from './support/api.js';
 import { recordFigure, Steps } from './support/figures.js';
 import {
   DOCKER_SOCKET,
@@ -14,6 +13,7 @@ import {
 import { assertBuilt, stopAllChildren } from './support/processes.js';
 import { rfbBanner } from './support/rfb.js';
 import { AgentProcess, Plane, ServerProcess, type TestUser, waitState } from './support/stack.js';
+import { until } from './support/wait.js';
 
 /**
  * Scenario 2 — `kill -9` an agent holding five running sessions. The server marks it offline

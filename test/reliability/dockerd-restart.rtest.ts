@@ -3,13 +3,13 @@ import type Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SESSION_LABELS } from '../../packages/agent/src/sessions/container-spec.js';
 import { createTestDatabase, type TestDatabase } from '../integration/support/database.js';
-import { sleep, until } from './support/api.js';
 import { recordFigure, Steps } from './support/figures.js';
 import { docker, ensureRfbLiteImage, RFB_LITE_IMAGE } from './support/images.js';
 import { assertBuilt, stopAllChildren } from './support/processes.js';
 import { rfbBanner } from './support/rfb.js';
 import { OwnDockerd } from './support/services.js';
 import { AgentProcess, Plane, ServerProcess, type TestUser, waitState } from './support/stack.js';
+import { sleep, until } from './support/wait.js';
 
 /**
  * Scenario 3a — restart dockerd under an agent. The agent (`porthole agent`) runs on a Docker

@@ -2,11 +2,12 @@ import { readFileSync } from 'node:fs';
 import type { AgentView, SessionView } from '@porthole/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../integration/support/database.js';
-import { type Api, percentile, sleep, until } from './support/api.js';
+import type { ApiClient } from '../support/http.js';
 import { FakeAgent } from './support/fake-agent.js';
 import { recordFigure, Steps } from './support/figures.js';
 import { assertBuilt, stopAllChildren } from './support/processes.js';
 import { Plane, ServerProcess, type TestUser } from './support/stack.js';
+import { percentile, sleep, until } from './support/wait.js';
 
 /**
  * Scenario 4 — load on the control plane. `porthole server` (a process, on the shared test
@@ -101,7 +102,7 @@ const newTally = (): Tally => ({
   postMs: [],
 });
 
-async function call<T>(t: Tally, api: Api, method: string, path: string, body?: unknown) {
+async function call<T>(t: Tally, api: ApiClient, method: string, path: string, body?: unknown) {
   try {
     const r = await api.request<T>(method, path, body);
     t.statuses.set(r.status, (t.statuses.get(r.status) ?? 0) + 1);

@@ -1,11 +1,12 @@
 import type { HealthResponse, SystemInfo } from '@porthole/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Api, sleep, until } from './support/api.js';
+import { ApiClient, nextAddress } from '../support/http.js';
 import { FakeAgent } from './support/fake-agent.js';
 import { recordFigure, Steps } from './support/figures.js';
 import { assertBuilt, stopAllChildren } from './support/processes.js';
 import { OwnPostgres } from './support/services.js';
 import { Plane, ServerProcess } from './support/stack.js';
+import { sleep, until } from './support/wait.js';
 
 /**
  * Scenario 3b — restart PostgreSQL under a running server. `porthole server` runs on a cluster of
@@ -47,7 +48,10 @@ afterAll(async () => {
 });
 
 async function health(): Promise<{ status: number; body: HealthResponse; ms: number }> {
-  const r = await new Api(server.url, 10_000).get<HealthResponse>('/api/health');
+  const r = await new ApiClient(server.url, {
+    forwardedFor: nextAddress(),
+    timeoutMs: 10_000,
+  }).get<HealthResponse>('/api/health');
   return { status: r.status, body: r.body, ms: r.ms };
 }
 
@@ -86,7 +90,9 @@ describe('a PostgreSQL restart under the server', () => {
     const during = [
       await plane.admin.get<{ error: { code: string; message: string } }>('/api/admin/users'),
       await plane.admin.get<{ error: { code: string; message: string } }>('/api/sessions'),
-      await new Api(server.url).post<{ error: { code: string; message: string } }>('/api/auth/login', {
+      await new ApiClient(server.url, { forwardedFor: nextAddress() }).post<{
+        error: { code: string; message: string };
+      }>('/api/auth/login', {
         username: 'admin@porthole.local',
         password: 'whatever-password',
       }),

@@ -3,7 +3,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { RfbClient } from '../integration/stream/rfb.js';
 import { createTestDatabase, type TestDatabase } from '../integration/support/database.js';
-import { until } from './support/api.js';
 import { recordFigure, Steps } from './support/figures.js';
 import {
   DOCKER_SOCKET,
@@ -15,6 +14,7 @@ import { assertBuilt, stopAllChildren } from './support/processes.js';
 import { rfbBanner } from './support/rfb.js';
 import { OwnRedis } from './support/services.js';
 import { AgentProcess, Plane, ServerProcess, type TestUser, waitState } from './support/stack.js';
+import { until } from './support/wait.js';
 
 /**
  * Scenario 3c — Redis (the share bus) dies under a running server. `porthole server` uses a Redis
@@ -108,7 +108,7 @@ afterAll(async () => {
 
 describe('Redis dies under the server', () => {
   it('degrades chat to unavailable while streams go on, and chat comes back by itself', async () => {
-    const cookie = owner.api.cookie ?? '';
+    const cookie = owner.api.cookieHeader ?? '';
     const stream = await RfbClient.open(
       `${server.url.replace(/^http/, 'ws')}/session/${sessionId}/websockify`,
       {

@@ -2,7 +2,7 @@ import type { SessionView } from '@porthole/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SESSION_LABELS } from '../../packages/agent/src/sessions/container-spec.js';
 import { createTestDatabase, type TestDatabase } from '../integration/support/database.js';
-import { type Reply, sleep, until } from './support/api.js';
+import type { Reply } from '../support/http.js';
 import { recordFigure, Steps } from './support/figures.js';
 import {
   containersWithLabel,
@@ -14,6 +14,7 @@ import {
 import { assertBuilt, stopAllChildren } from './support/processes.js';
 import { rfbBanner } from './support/rfb.js';
 import { AgentProcess, Plane, ServerProcess, type TestUser } from './support/stack.js';
+import { sleep, until } from './support/wait.js';
 
 /**
  * Scenario 1 — `kill -9` the server (`porthole server` on an external database) while twenty users

@@ -1,14 +1,8 @@
 import type { AdminUserView, GroupView, ImageView, WorkspaceView, ZoneView } from '@porthole/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureDefaults } from '../../../packages/server/src/installation/ensure-defaults.js';
-import {
-  type ApiClient,
-  adminClient,
-  ApiClient as Client,
-  createTestDatabase,
-  startTestServer,
-  type TestServer,
-} from './support.js';
+import { ApiClient } from '../../support/http.js';
+import { adminClient, createTestDatabase, startTestServer, type TestServer } from './support.js';
 
 let db: Awaited<ReturnType<typeof createTestDatabase>>;
 let t: TestServer;
@@ -104,7 +98,7 @@ describe('defaults', () => {
 
 describe('GET /api/workspaces', () => {
   it('needs a signed-in user', async () => {
-    expect((await new Client(t.server.url).get('/api/workspaces')).status).toBe(401);
+    expect((await new ApiClient(t.server.url).get('/api/workspaces')).status).toBe(401);
   });
 
   it('lists enabled workspaces the caller’s groups allow, and nothing implicit for admins', async () => {
@@ -135,10 +129,10 @@ describe('GET /api/workspaces', () => {
     const deluxe = defaults.find((i) => i.name === 'desktop-deluxe');
     await admin.patch(`/api/admin/images/${deluxe?.id}`, { enabled: false });
 
-    const c1 = new Client(t.server.url);
-    await c1.login('one@example.com', 'password-123');
-    const c2 = new Client(t.server.url);
-    await c2.login('two@example.com', 'password-123');
+    const c1 = new ApiClient(t.server.url);
+    await c1.signIn('one@example.com', 'password-123');
+    const c2 = new ApiClient(t.server.url);
+    await c2.signIn('two@example.com', 'password-123');
     const names = async (c: ApiClient) =>
       (await c.get<{ items: WorkspaceView[] }>('/api/workspaces')).body.items.map((w) => w.name).sort();
 

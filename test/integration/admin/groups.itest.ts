@@ -1,13 +1,7 @@
 import type { AdminUserView, GroupView, ImageView } from '@porthole/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type ApiClient,
-  adminClient,
-  createTestDatabase,
-  type ErrorReply,
-  startTestServer,
-  type TestServer,
-} from './support.js';
+import type { ApiClient, ErrorBody } from '../../support/http.js';
+import { adminClient, createTestDatabase, startTestServer, type TestServer } from './support.js';
 
 let db: Awaited<ReturnType<typeof createTestDatabase>>;
 let t: TestServer;
@@ -100,25 +94,25 @@ describe('admin groups API', () => {
   });
 
   it('rejects unknown settings, bad values and unknown references with 400 naming them', async () => {
-    const unknown = await admin.post<ErrorReply>('/api/admin/groups', {
+    const unknown = await admin.post<ErrorBody>('/api/admin/groups', {
       name: 'X',
       settings: { teleport: true },
     });
     expect(unknown.status).toBe(400);
     expect(unknown.body.error.message).toContain('teleport');
-    const range = await admin.post<ErrorReply>('/api/admin/groups', {
+    const range = await admin.post<ErrorBody>('/api/admin/groups', {
       name: 'X',
       settings: { max_sessions_per_user: -1 },
     });
     expect(range.status).toBe(400);
     expect(range.body.error.message).toMatch(/^settings\.max_sessions_per_user: /);
     const ghost = '00000000-0000-4000-8000-000000000000';
-    const member = await admin.post<ErrorReply>('/api/admin/groups', { name: 'X', memberIds: [ghost] });
+    const member = await admin.post<ErrorBody>('/api/admin/groups', { name: 'X', memberIds: [ghost] });
     expect(member.status).toBe(400);
     expect(member.body.error.message).toMatch(/^memberIds: /);
-    const image = await admin.post<ErrorReply>('/api/admin/groups', { name: 'X', imageIds: [ghost] });
+    const image = await admin.post<ErrorBody>('/api/admin/groups', { name: 'X', imageIds: [ghost] });
     expect(image.body.error.message).toMatch(/^imageIds: /);
-    expect((await admin.post<ErrorReply>('/api/admin/groups', { name: '' })).body.error.message).toMatch(
+    expect((await admin.post<ErrorBody>('/api/admin/groups', { name: '' })).body.error.message).toMatch(
       /^name: /,
     );
     expect((await admin.patch(`/api/admin/groups/${ghost}`, { name: 'Y' })).status).toBe(404);

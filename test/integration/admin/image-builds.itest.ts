@@ -8,13 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DockerRuntime } from '../../../packages/agent/src/runtime/docker-runtime.js';
 import { ensureBusyboxImage } from '../../../packages/agent/src/testkit/busybox-image.js';
 import { buildImages } from '../../../packages/cli/src/images/index.js';
-import {
-  type ApiClient,
-  adminClient,
-  createTestDatabase,
-  startTestServer,
-  type TestServer,
-} from './support.js';
+import type { ApiClient } from '../../support/http.js';
+import { adminClient, createTestDatabase, startTestServer, type TestServer } from './support.js';
 
 /**
  * The admin view of the background image builds: the real builder (Engine API) builds three tiny

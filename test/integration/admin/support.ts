@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { type RunningServer, startServer } from '@porthole/server';
 import pg from 'pg';
 import pino from 'pino';
+import { ApiClient } from '../../support/http.js';
 
 export const ADMIN_USERNAME = 'admin@porthole.local';
 export const ADMIN_PASSWORD = 'admin-password-for-tests';
@@ -73,62 +74,7 @@ export async function startTestServer(databaseUrl: string): Promise<TestServer> 
   };
 }
 
-export interface Reply<T = unknown> {
-  status: number;
-  body: T;
-}
-
-/** A browser-like JSON client that keeps the sign-in cookie. */
-export class ApiClient {
-  cookie: string | undefined;
-
-  constructor(private readonly baseUrl: string) {}
-
-  async request<T = Record<string, unknown>>(
-    method: string,
-    path: string,
-    body?: unknown,
-  ): Promise<Reply<T>> {
-    const headers: Record<string, string> = {};
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    if (this.cookie) headers.cookie = this.cookie;
-    const res = await fetch(`${this.baseUrl}${path}`, {
-      method,
-      headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const setCookie = res.headers.get('set-cookie');
-    if (setCookie) this.cookie = setCookie.split(';')[0];
-    const text = await res.text();
-    return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
-  }
-
-  get<T = Record<string, unknown>>(path: string) {
-    return this.request<T>('GET', path);
-  }
-  post<T = Record<string, unknown>>(path: string, body: unknown) {
-    return this.request<T>('POST', path, body);
-  }
-  patch<T = Record<string, unknown>>(path: string, body: unknown) {
-    return this.request<T>('PATCH', path, body);
-  }
-  delete<T = Record<string, unknown>>(path: string) {
-    return this.request<T>('DELETE', path);
-  }
-
-  async login(username: string, password: string): Promise<void> {
-    const r = await this.post('/api/auth/login', { username, password });
-    if (r.status !== 200)
-      throw new Error(`sign-in as ${username} failed: ${r.status} ${JSON.stringify(r.body)}`);
-  }
-}
-
-export async function adminClient(server: RunningServer): Promise<ApiClient> {
-  const c = new ApiClient(server.url);
-  await c.login(ADMIN_USERNAME, ADMIN_PASSWORD);
-  return c;
-}
-
-export interface ErrorReply {
-  error: { code: string; message: string; details?: unknown };
+/** The administrator, signed in. */
+export function adminClient(server: RunningServer): Promise<ApiClient> {
+  return new ApiClient(server.url).signIn(ADMIN_USERNAME, ADMIN_PASSWORD);
 }

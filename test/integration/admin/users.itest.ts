@@ -1,14 +1,12 @@
 import type { AdminUserView, GroupView } from '@porthole/contracts';
 import { argon2Hasher, UserAdminService, UserRepo } from '@porthole/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ApiClient, type ErrorBody } from '../../support/http.js';
 import {
   ADMIN_PASSWORD,
   ADMIN_USERNAME,
-  type ApiClient,
   adminClient,
-  ApiClient as Client,
   createTestDatabase,
-  type ErrorReply,
   startTestServer,
   type TestServer,
 } from './support.js';
@@ -45,14 +43,12 @@ async function createUser(username: string, extra: Record<string, unknown> = {})
 }
 
 async function signIn(username: string, password = 'password-123'): Promise<ApiClient> {
-  const c = new Client(t.server.url);
-  await c.login(username, password);
-  return c;
+  return new ApiClient(t.server.url).signIn(username, password);
 }
 
 describe('admin users API', () => {
   it('is for administrators only', async () => {
-    const anon = new Client(t.server.url);
+    const anon = new ApiClient(t.server.url);
     expect((await anon.get('/api/admin/users')).status).toBe(401);
     await createUser('plain@example.com');
     const plain = await signIn('plain@example.com');
@@ -81,10 +77,10 @@ describe('admin users API', () => {
   });
 
   it('names the bad field, rejects unknown groups, clashing names and unknown ids', async () => {
-    const short = await admin.post<ErrorReply>('/api/admin/users', { username: 'x@y', password: 'short' });
+    const short = await admin.post<ErrorBody>('/api/admin/users', { username: 'x@y', password: 'short' });
     expect(short.status).toBe(400);
     expect(short.body.error.message).toMatch(/^password: /);
-    const extra = await admin.post<ErrorReply>('/api/admin/users', {
+    const extra = await admin.post<ErrorBody>('/api/admin/users', {
       username: 'x@y',
       password: 'password-123',
       isAdmin: true,
@@ -92,7 +88,7 @@ describe('admin users API', () => {
     expect(extra.status).toBe(400);
     expect(extra.body.error.message).toContain('isAdmin');
     const ghost = '00000000-0000-4000-8000-000000000000';
-    const badGroup = await admin.post<ErrorReply>('/api/admin/users', {
+    const badGroup = await admin.post<ErrorBody>('/api/admin/users', {
       username: 'x@y',
       password: 'password-123',
       groupIds: [ghost],
@@ -105,7 +101,7 @@ describe('admin users API', () => {
     expect((await admin.patch(`/api/admin/users/${ghost}`, { displayName: 'n' })).status).toBe(404);
     expect((await admin.delete(`/api/admin/users/${ghost}`)).status).toBe(404);
     await createUser('Clash@example.com');
-    const clash = await admin.post<ErrorReply>('/api/admin/users', {
+    const clash = await admin.post<ErrorBody>('/api/admin/users', {
       username: 'clash@example.com',
       password: 'password-123',
     });
@@ -142,7 +138,7 @@ describe('admin users API', () => {
       locked: true,
     });
     expect((await carol.get('/api/auth/me')).status).toBe(401);
-    const lockedLogin = await new Client(t.server.url).post('/api/auth/login', {
+    const lockedLogin = await new ApiClient(t.server.url).post('/api/auth/login', {
       username: 'carol@example.com',
       password: 'password-123',
     });
@@ -164,7 +160,7 @@ describe('admin users API', () => {
   it('refuses to let an admin delete, lock or disable themselves, or empty Administrators', async () => {
     const me = (await admin.get<{ user: { id: string } }>('/api/auth/me')).body.user.id;
     for (const body of [{ locked: true }, { disabled: true }]) {
-      expect((await admin.patch<ErrorReply>(`/api/admin/users/${me}`, body)).status).toBe(409);
+      expect((await admin.patch<ErrorBody>(`/api/admin/users/${me}`, body)).status).toBe(409);
     }
     expect((await admin.delete(`/api/admin/users/${me}`)).status).toBe(409);
 
@@ -173,7 +169,7 @@ describe('admin users API', () => {
     for (const other of admins.memberIds.filter((m) => m !== me)) {
       await admin.patch(`/api/admin/users/${other}`, { groupIds: [] });
     }
-    const removeSelf = await admin.patch<ErrorReply>(`/api/admin/users/${me}`, { groupIds: [] });
+    const removeSelf = await admin.patch<ErrorBody>(`/api/admin/users/${me}`, { groupIds: [] });
     expect(removeSelf.status).toBe(409);
     expect(removeSelf.body.error.message).toMatch(/last administrator/);
     // Changing one's own password keeps this browser signed in.

@@ -1,13 +1,7 @@
 import type { GroupView, ImageView, ZoneView } from '@porthole/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type ApiClient,
-  adminClient,
-  createTestDatabase,
-  type ErrorReply,
-  startTestServer,
-  type TestServer,
-} from './support.js';
+import type { ApiClient, ErrorBody } from '../../support/http.js';
+import { adminClient, createTestDatabase, startTestServer, type TestServer } from './support.js';
 
 let db: Awaited<ReturnType<typeof createTestDatabase>>;
 let t: TestServer;
@@ -40,7 +34,7 @@ describe('admin zones API', () => {
     const zones = (await admin.get<{ items: ZoneView[] }>('/api/admin/zones')).body.items;
     const def = zones.find((z) => z.isDefault);
     expect(def).toMatchObject({ name: 'default', searchAlternateZones: true, agentCount: 0 });
-    const r = await admin.delete<ErrorReply>(`/api/admin/zones/${def?.id}`);
+    const r = await admin.delete<ErrorBody>(`/api/admin/zones/${def?.id}`);
     expect(r.status).toBe(409);
   });
 
@@ -66,7 +60,7 @@ describe('admin zones API', () => {
   it('refuses clashing names, bad fields, unknown ids, and deleting a zone with agents', async () => {
     expect((await admin.post('/api/admin/zones', { name: 'west' })).status).toBe(201);
     expect((await admin.post('/api/admin/zones', { name: 'WEST' })).status).toBe(409);
-    const bad = await admin.post<ErrorReply>('/api/admin/zones', { name: 'x', searchAlternateZones: 'yes' });
+    const bad = await admin.post<ErrorBody>('/api/admin/zones', { name: 'x', searchAlternateZones: 'yes' });
     expect(bad.status).toBe(400);
     expect(bad.body.error.message).toMatch(/^searchAlternateZones: /);
     expect((await admin.patch(`/api/admin/zones/${ghost}`, { name: 'n' })).status).toBe(404);
@@ -76,7 +70,7 @@ describe('admin zones API', () => {
     const z = await admin.post<ZoneView>('/api/admin/zones', { name: 'busy' });
     const agent = await insertAgent('busy-agent', z.body.id);
     expect((await admin.get<ZoneView>(`/api/admin/zones/${z.body.id}`)).body.agentCount).toBe(1);
-    const refused = await admin.delete<ErrorReply>(`/api/admin/zones/${z.body.id}`);
+    const refused = await admin.delete<ErrorBody>(`/api/admin/zones/${z.body.id}`);
     expect(refused.status).toBe(409);
     expect(refused.body.error.message).toMatch(/agent/);
     await t.server.database.db.deleteFrom('agents').where('id', '=', agent).execute();
@@ -157,7 +151,7 @@ describe('admin images API', () => {
       [{ name: 'x', ...base, network: 'host' }, /^network: /],
     ];
     for (const [body, pattern] of cases) {
-      const r = await admin.post<ErrorReply>('/api/admin/images', body);
+      const r = await admin.post<ErrorBody>('/api/admin/images', body);
       expect(r.status, JSON.stringify(body)).toBe(400);
       expect(r.body.error.message).toMatch(pattern);
     }
@@ -171,7 +165,7 @@ describe('admin images API', () => {
     const a = await admin.post<ZoneView>('/api/admin/zones', { name: 'zone-a' });
     const b = await admin.post<ZoneView>('/api/admin/zones', { name: 'zone-b' });
     const agentB = await insertAgent('agent-b', b.body.id);
-    const r = await admin.post<ErrorReply>('/api/admin/images', {
+    const r = await admin.post<ErrorBody>('/api/admin/images', {
       name: 'pinned',
       ...base,
       zoneId: a.body.id,
@@ -207,7 +201,7 @@ describe('admin images API', () => {
         },
       ])
       .execute();
-    const refused = await admin.delete<ErrorReply>(`/api/admin/images/${other.body.id}`);
+    const refused = await admin.delete<ErrorBody>(`/api/admin/images/${other.body.id}`);
     expect(refused.status).toBe(409);
     expect(refused.body.error.message).toMatch(/live session/);
     await kdb

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { AgentView, ImageView, SessionView } from '@porthole/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ErrorBody } from '../../support/http.js';
 import {
   ControlPlane,
   containerOf,
   containersOf,
-  type ErrorBody,
   events,
   FIREFOX,
   launch,

@@ -81,7 +81,7 @@ describe('placement across zones', () => {
     await plane.admin.expect(200, 'PATCH', `/api/admin/zones/${zoneA.id}`, { searchAlternateZones: false });
     const refused = await launch(user.api, firefox.id, { zoneId: zoneA.id });
     expect(refused.status).toBe(503);
-    expect(refused.headers?.get('retry-after')).toBe('5');
+    expect(refused.headers['retry-after']).toBe('5');
     expect(refused.body.error.code).toBe('unavailable');
     expect(refused.body.error.message).toContain(`no agent in zone ${zoneA.name}`);
     expect(refused.body.error.message).toContain(`${agentA.name}: 0.1 of 0.5 cores free`);

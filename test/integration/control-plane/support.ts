@@ -20,6 +20,7 @@ import { type RunningServer, startServer } from '@porthole/server';
 import Docker from 'dockerode';
 import pino from 'pino';
 import WebSocket, { type RawData } from 'ws';
+import { ApiClient, createUser, type ErrorBody, nextAddress, type SignedInUser } from '../../support/http.js';
 import { createTestDatabase, query, type TestDatabase } from '../support/database.js';
 
 /**
@@ -38,71 +39,6 @@ export const FIREFOX = 'porthole/firefox:latest';
 export const CHECKIN_SECONDS = 1;
 /** Small enough that a few desktops fit on this 2-core machine. */
 export const SMALL = { cores: 0.5, memoryMb: 1024 } as const;
-
-export interface Reply<T> {
-  status: number;
-  body: T;
-  headers?: Headers;
-}
-
-export interface ErrorBody {
-  error: { code: string; message: string; details?: Record<string, unknown> };
-}
-
-let addressSeq = 0;
-
-/** A browser stand-in: JSON over fetch, the sign-in cookie, its own client address (X-Forwarded-For). */
-export class Api {
-  cookie: string | undefined;
-  readonly address: string;
-
-  constructor(readonly baseUrl: string) {
-    addressSeq += 1;
-    this.address = `198.18.${Math.floor(addressSeq / 250)}.${(addressSeq % 250) + 1}`;
-  }
-
-  async request<T>(method: string, path: string, body?: unknown): Promise<Reply<T>> {
-    const headers: Record<string, string> = { 'x-forwarded-for': this.address };
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    if (this.cookie) headers.cookie = this.cookie;
-    const res = await fetch(`${this.baseUrl}${path}`, {
-      method,
-      headers,
-      body: body === undefined ? null : typeof body === 'string' ? body : JSON.stringify(body),
-    });
-    const setCookie = res.headers.get('set-cookie');
-    if (setCookie) this.cookie = setCookie.split(';')[0];
-    const text = await res.text();
-    return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T, headers: res.headers };
-  }
-
-  get<T>(path: string) {
-    return this.request<T>('GET', path);
-  }
-  post<T>(path: string, body?: unknown) {
-    return this.request<T>('POST', path, body ?? {});
-  }
-  patch<T>(path: string, body: unknown) {
-    return this.request<T>('PATCH', path, body);
-  }
-  delete<T>(path: string) {
-    return this.request<T>('DELETE', path);
-  }
-
-  async login(username: string, password: string): Promise<this> {
-    const r = await this.post<unknown>('/api/auth/login', { username, password });
-    if (r.status !== 200) throw new Error(`sign-in as ${username}: ${r.status} ${JSON.stringify(r.body)}`);
-    return this;
-  }
-
-  /** The answer's body, or a thrown error with the server's answer when the status is not `status`. */
-  async expect<T>(status: number, method: string, path: string, body?: unknown): Promise<T> {
-    const r = await this.request<T>(method, path, body);
-    if (r.status !== status)
-      throw new Error(`${method} ${path}: expected ${status}, got ${r.status} ${JSON.stringify(r.body)}`);
-    return r.body;
-  }
-}
 
 export async function until<T>(
   what: string,
@@ -187,15 +123,11 @@ export class TestAgent {
   }
 }
 
-export interface TestUser {
-  id: string;
-  username: string;
-  api: Api;
-}
+export type TestUser = SignedInUser;
 
 export class ControlPlane {
   server!: RunningServer;
-  admin!: Api;
+  admin!: ApiClient;
   url = '';
   readonly agents: TestAgent[] = [];
   private readonly dirs: string[] = [];
@@ -243,8 +175,10 @@ export class ControlPlane {
     this.url = this.server.url;
     this.port = Number(new URL(this.url).port);
     if (!this.admin) {
-      this.admin = new Api(this.url);
-      await this.admin.login(ADMIN_USERNAME, ADMIN_PASSWORD);
+      this.admin = await new ApiClient(this.url, { forwardedFor: nextAddress() }).signIn(
+        ADMIN_USERNAME,
+        ADMIN_PASSWORD,
+      );
     }
   }
 
@@ -265,13 +199,7 @@ export class ControlPlane {
   async user(prefix = 'user', groupIds: string[] = []): Promise<TestUser> {
     this.userSeq += 1;
     const username = `${prefix}-${this.userSeq}@${this.run}.test`;
-    const created = await this.admin.expect<{ id: string }>(201, 'POST', '/api/admin/users', {
-      username,
-      password: USER_PASSWORD,
-      ...(groupIds.length > 0 ? { groupIds } : {}),
-    });
-    const api = await new Api(this.url).login(username, USER_PASSWORD);
-    return { id: created.id, username, api };
+    return createUser(this.admin, username, USER_PASSWORD, groupIds.length > 0 ? { groupIds } : {});
   }
 
   async images(): Promise<ImageView[]> {
@@ -388,21 +316,21 @@ async function removeAgentContainers(agent: TestAgent): Promise<void> {
 
 // ---- sessions ----
 
-export async function launch(api: Api, imageId: string, extra: Record<string, unknown> = {}) {
+export async function launch(api: ApiClient, imageId: string, extra: Record<string, unknown> = {}) {
   return api.post<SessionView & ErrorBody>('/api/sessions', { imageId, ...extra });
 }
 
-export async function session(api: Api, id: string): Promise<SessionView> {
+export async function session(api: ApiClient, id: string): Promise<SessionView> {
   return api.expect<SessionView>(200, 'GET', `/api/sessions/${id}`);
 }
 
-export async function events(api: Api, id: string): Promise<SessionEvent[]> {
+export async function events(api: ApiClient, id: string): Promise<SessionEvent[]> {
   return (await api.expect<{ items: SessionEvent[] }>(200, 'GET', `/api/sessions/${id}/events`)).items;
 }
 
 /** Polls until the session is in `state`; fails early when it ends in another state. */
 export function waitState(
-  api: Api,
+  api: ApiClient,
   id: string,
   state: SessionState,
   timeoutMs = 60_000,
@@ -443,10 +371,12 @@ export async function containerOf(sessionId: string): Promise<Docker.ContainerIn
  * 127.0.0.1), refuses everyone for a while with an RFB 3.3 "Too many security failures". Porthole's
  * images turn that blacklist off; a refusal is still reported as one, for images that do not.
  */
-export function rfbBanner(api: Api, sessionId: string, timeoutMs = 15_000): Promise<string> {
+export function rfbBanner(api: ApiClient, sessionId: string, timeoutMs = 15_000): Promise<string> {
   const url = `${api.baseUrl.replace(/^http/, 'ws')}/session/${sessionId}/websockify`;
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, ['binary'], { headers: api.cookie ? { cookie: api.cookie } : {} });
+    const ws = new WebSocket(url, ['binary'], {
+      headers: api.cookieHeader ? { cookie: api.cookieHeader } : {},
+    });
     let received = Buffer.alloc(0);
     let banner = '';
     let stage: 'banner' | 'types' | 'result' = 'banner';

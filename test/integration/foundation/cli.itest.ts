@@ -2,6 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ApiClient, http } from '../../support/http.js';
 import {
   type CliResult,
   livePostmaster,
@@ -12,7 +13,6 @@ import {
   stopLeftoverPostgres,
 } from '../support/cli.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { Browser, http } from '../support/http.js';
 import { TempDirs } from '../support/temp.js';
 
 // `porthole up` as a person runs it: a child process, the embedded database, a self-signed certificate.
@@ -41,7 +41,7 @@ async function up(dir: string, env: Record<string, string> = {}) {
     env: { PORTHOLE_BUILD_IMAGES: 'false', ...env },
   });
   const ca = await readFile(join(dir, 'tls-cert.pem'), 'utf8');
-  return { ...started, ca, browser: () => new Browser(started.url, { ca }) };
+  return { ...started, ca, browser: () => new ApiClient(started.url, { ca }) };
 }
 
 /** A clean stop: SIGTERM ends `porthole up` with status 0 (within 30 s, else it is killed and fails). */

@@ -1,15 +1,9 @@
 import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256 } from '../../../packages/server/src/platform/crypto.js';
+import { ApiClient, nextAddress, parseSetCookie, SESSION_COOKIE } from '../../support/http.js';
 import { query } from '../support/database.js';
-import { Browser, parseSetCookie, SESSION_COOKIE } from '../support/http.js';
-import {
-  ADMIN_PASSWORD,
-  ADMIN_USERNAME,
-  nextAddress,
-  startTestServer,
-  type TestServer,
-} from '../support/server.js';
+import { ADMIN_PASSWORD, ADMIN_USERNAME, startTestServer, type TestServer } from '../support/server.js';
 
 interface ErrorBody {
   error: { code: string; message: string; details?: { issues?: Array<{ field: string }> } };
@@ -26,7 +20,7 @@ afterAll(async () => {
   await t?.stop();
 });
 
-const browser = (address = nextAddress()) => new Browser(t.server.url, { forwardedFor: address });
+const browser = (address = nextAddress()) => new ApiClient(t.server.url, { forwardedFor: address });
 
 async function createUser(username: string): Promise<string> {
   return t.server.services.users.create({ username, password: PASSWORD });

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { healthResponseSchema, systemInfoSchema } from '@porthole/contracts';
 import { version } from '@porthole/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ApiClient, parseSetCookie, SESSION_COOKIE } from '../../support/http.js';
 import { createTestDatabase, query } from '../support/database.js';
-import { Browser, parseSetCookie, SESSION_COOKIE } from '../support/http.js';
 import { ADMIN_PASSWORD, ADMIN_USERNAME, startTestServer, type TestServer } from '../support/server.js';
 
 interface ErrorBody {
@@ -13,14 +13,14 @@ interface ErrorBody {
 }
 
 let t: TestServer;
-let admin: Browser;
-let plain: Browser;
+let admin: ApiClient;
+let plain: ApiClient;
 
 beforeAll(async () => {
   t = await startTestServer();
   await t.server.services.users.create({ username: 'plain@example.com', password: 'plain-password' });
-  admin = await new Browser(t.server.url).signIn(ADMIN_USERNAME, ADMIN_PASSWORD);
-  plain = await new Browser(t.server.url).signIn('plain@example.com', 'plain-password');
+  admin = await new ApiClient(t.server.url).signIn(ADMIN_USERNAME, ADMIN_PASSWORD);
+  plain = await new ApiClient(t.server.url).signIn('plain@example.com', 'plain-password');
 });
 afterAll(async () => {
   await t?.stop();
@@ -28,7 +28,7 @@ afterAll(async () => {
 
 describe('health and system info', () => {
   it('reports ok with version, database and bus to anyone', async () => {
-    const r = await new Browser(t.server.url).get('/api/health');
+    const r = await new ApiClient(t.server.url).get('/api/health');
     expect(r.status).toBe(200);
     expect(r.json()).toEqual({ status: 'ok', version, database: 'postgres', bus: 'memory' });
     expect(healthResponseSchema.parse(r.json())).toBeDefined();
@@ -54,7 +54,7 @@ describe('the admin guard, over the whole route table', () => {
   const adminRoutes = () =>
     t.server.routes.filter((r) => r.url === '/api/admin' || r.url.startsWith('/api/admin/'));
   const concrete = (url: string) => url.replace(/:[^/]+/g, () => randomUUID()).replace(/\*/g, 'x');
-  const call = (b: Browser, method: string, url: string) =>
+  const call = (b: ApiClient, method: string, url: string) =>
     b.request(method, concrete(url), ['POST', 'PUT', 'PATCH'].includes(method) ? {} : undefined);
 
   it('collects the admin routes', () => {
@@ -64,7 +64,7 @@ describe('the admin guard, over the whole route table', () => {
   });
 
   it('answers every /api/admin route with 401 for anonymous callers', async () => {
-    const anon = new Browser(t.server.url);
+    const anon = new ApiClient(t.server.url);
     const wrong: string[] = [];
     for (const r of adminRoutes()) {
       const reply = await call(anon, r.method, r.url);
@@ -92,7 +92,7 @@ describe('faults and transport', () => {
     const db = await createTestDatabase('fdn_gone');
     const s = await startTestServer({}, db);
     try {
-      const anon = new Browser(s.server.url);
+      const anon = new ApiClient(s.server.url);
       expect((await anon.get('/api/health')).status).toBe(200);
       await db.drop(); // ends the server's connections and removes the database
       const started = Date.now();
@@ -112,7 +112,7 @@ describe('faults and transport', () => {
     try {
       expect(s.server.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
       const ca = await readFile(join(s.dataDir, 'tls-cert.pem'), 'utf8');
-      const b = new Browser(s.server.url, { ca });
+      const b = new ApiClient(s.server.url, { ca });
       const r = await b.login(ADMIN_USERNAME, ADMIN_PASSWORD);
       expect(r.status).toBe(200);
       const cookie = parseSetCookie(r.headers, SESSION_COOKIE);

@@ -2,8 +2,8 @@ import type { ApiKeyCreated, ImageView } from '@porthole/contracts';
 import { apiKeyPermissions } from '@porthole/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { Api } from '../../reliability/support/api.js';
 import { recordFigure } from '../../reliability/support/figures.js';
+import { ApiClient, nextAddress } from '../../support/http.js';
 import { ADMIN_PASSWORD, ADMIN_USERNAME } from '../support/server.js';
 import { basic, bearer, type HostileStack, startHostileStack, USER_PASSWORD } from './support.js';
 
@@ -280,10 +280,10 @@ const RULES: Rule[] = [
     cell: async (s, c) => {
       if (!isUser(c)) return { path: '' };
       // A sign-in of its own, so the caller's main cookie survives.
-      const api = new Api(s.url);
-      if (c === 'admin') await api.login(ADMIN_USERNAME, ADMIN_PASSWORD);
-      else await api.login(s[c as 'owner' | 'stranger' | 'viewer'].username, USER_PASSWORD);
-      return { path: '', cookie: api.cookie ?? '' };
+      const api = new ApiClient(s.url, { forwardedFor: nextAddress() });
+      if (c === 'admin') await api.signIn(ADMIN_USERNAME, ADMIN_PASSWORD);
+      else await api.signIn(s[c as 'owner' | 'stranger' | 'viewer'].username, USER_PASSWORD);
+      return { path: '', cookie: api.cookieHeader ?? '' };
     },
   },
   {
@@ -406,7 +406,7 @@ function credentials(s: HostileStack, caller: CallerName, url: string): Record<s
     return { authorization: url.startsWith('/api/public/') ? basic(key) : bearer(key) };
   }
   const api = caller === 'admin' ? s.admin : s[caller].api;
-  return { cookie: api.cookie ?? '' };
+  return { cookie: api.cookieHeader ?? '' };
 }
 
 let stack: HostileStack;

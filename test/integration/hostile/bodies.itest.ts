@@ -62,7 +62,7 @@ interface BodyRoute {
 const ID = '11111111-2222-4333-8444-555555555555';
 const hex = (uuid: string) => uuid.replace(/-/g, '');
 
-const cookieOf = (api: { cookie: string | undefined }) => ({ cookie: api.cookie ?? '' });
+const cookieOf = (api: { cookieHeader: string | undefined }) => ({ cookie: api.cookieHeader ?? '' });
 const nativeRoutes: BodyRoute[] = [
   {
     name: 'POST /api/auth/login',

@@ -1,8 +1,8 @@
 import type { ApiKeyCreated, ApiKeyPermission, GroupView, ImageView, ZoneView } from '@porthole/contracts';
 import { apiKeyPermissions } from '@porthole/contracts';
 import pg from 'pg';
-import { Api } from '../../reliability/support/api.js';
 import { FakeAgent } from '../../reliability/support/fake-agent.js';
+import { ApiClient, createUser, nextAddress, type SignedInUser } from '../../support/http.js';
 import { query } from '../support/database.js';
 import { ADMIN_PASSWORD, ADMIN_USERNAME, startTestServer, type TestServer } from '../support/server.js';
 
@@ -15,16 +15,12 @@ import { ADMIN_PASSWORD, ADMIN_USERNAME, startTestServer, type TestServer } from
 export const USER_PASSWORD = 'hostile-user-password';
 export const FAKE_IMAGE = 'porthole/hostile-fake:latest';
 
-export interface Person {
-  id: string;
-  username: string;
-  api: Api;
-}
+export type Person = SignedInUser;
 
 export interface HostileStack {
   ts: TestServer;
   url: string;
-  admin: Api;
+  admin: ApiClient;
   owner: Person;
   stranger: Person;
   viewer: Person;
@@ -58,15 +54,14 @@ export async function startHostileStack(tag: string): Promise<HostileStack> {
     for (const c of closers.reverse()) await c().catch(() => undefined);
   };
   try {
-    const admin = await new Api(url).login(ADMIN_USERNAME, ADMIN_PASSWORD);
+    const admin = await new ApiClient(url, { forwardedFor: nextAddress() }).signIn(
+      ADMIN_USERNAME,
+      ADMIN_PASSWORD,
+    );
     const person = async (prefix: string): Promise<Person> => {
       seq += 1;
       const username = `${prefix}-${seq}@${tag}.test`;
-      const created = await admin.expect<{ id: string }>(201, 'POST', '/api/admin/users', {
-        username,
-        password: USER_PASSWORD,
-      });
-      return { id: created.id, username, api: await new Api(url).login(username, USER_PASSWORD) };
+      return createUser(admin, username, USER_PASSWORD);
     };
     const groups = (await admin.expect<{ items: GroupView[] }>(200, 'GET', '/api/admin/groups')).items;
     const allUsersGroup = groups.find((g) => g.systemRole === 'all_users');

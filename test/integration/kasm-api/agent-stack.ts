@@ -7,7 +7,8 @@ import { promisify } from 'node:util';
 import { type RunningAgent, startAgent } from '@porthole/agent';
 import type { AgentView, GroupView, ImageView } from '@porthole/contracts';
 import pino from 'pino';
-import type { ApiClient, TestServer } from './support.js';
+import type { ApiClient } from '../../support/http.js';
+import type { TestServer } from './support.js';
 
 const run = promisify(execFile);
 const SOCKET = process.env.DOCKER_SOCKET ?? '/var/run/docker.sock';

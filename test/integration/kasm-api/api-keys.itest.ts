@@ -2,13 +2,12 @@ import { createHash } from 'node:crypto';
 import type { AdminUserView, ApiKeyCreated, ApiKeyView } from '@porthole/contracts';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ApiClient, type ErrorBody } from '../../support/http.js';
 import {
-  ApiClient,
   adminClient,
   bearer,
   createKey,
   createTestDatabase,
-  type ErrorReply,
   startTestServer,
   type TestServer,
 } from './support.js';
@@ -27,14 +26,9 @@ afterAll(async () => {
   await db?.drop();
 });
 
-async function native(method: string, path: string, headers: Record<string, string>, body?: unknown) {
-  const res = await fetch(`${t.server.url}${path}`, {
-    method,
-    headers: { ...headers, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: (text ? JSON.parse(text) : undefined) as Record<string, unknown> };
+/** A call with only `headers` for credentials (a bearer key, say), no sign-in cookie. */
+function native(method: string, path: string, headers: Record<string, string>, body?: unknown) {
+  return new ApiClient(t.server.url, { headers }).request(method, path, body);
 }
 
 describe('API keys in the admin area', () => {
@@ -107,7 +101,7 @@ describe('API keys in the admin area', () => {
       [{ name: 'x', permissions: [], owner: 'me' }, 'body'],
     ];
     for (const [body, field] of cases) {
-      const r = await admin.post<ErrorReply>('/api/admin/api-keys', body);
+      const r = await admin.post<ErrorBody>('/api/admin/api-keys', body);
       expect(r.status, JSON.stringify(body)).toBe(400);
       expect(r.body.error.message.startsWith(`${field}:`), r.body.error.message).toBe(true);
     }
@@ -119,7 +113,7 @@ describe('API keys in the admin area', () => {
     expect((await anon.get('/api/admin/api-keys')).status).toBe(401);
     await admin.post('/api/admin/users', { username: 'plain-keys@example.com', password: 'password-123' });
     const plain = new ApiClient(t.server.url);
-    await plain.login('plain-keys@example.com', 'password-123');
+    await plain.signIn('plain-keys@example.com', 'password-123');
     expect((await plain.get('/api/admin/api-keys')).status).toBe(403);
     const root = await createKey(admin, ['global_admin']);
     const r = await native('POST', '/api/admin/api-keys', bearer(root), { name: 'x', permissions: [] });
@@ -158,7 +152,7 @@ describe('API keys on the native API (Authorization: Bearer key:secret)', () => 
     ]) {
       const r = await native('GET', path, bearer(viewer));
       expect(r.status, path).toBe(403);
-      expect((r.body as unknown as ErrorReply).error.code).toBe('forbidden');
+      expect((r.body as unknown as ErrorBody).error.code).toBe('forbidden');
     }
   });
 
@@ -167,7 +161,7 @@ describe('API keys on the native API (Authorization: Bearer key:secret)', () => 
     expect((await native('GET', '/api/admin/users', bearer(ro))).status).toBe(200);
     const w = await native('POST', '/api/admin/zones', bearer(ro), { name: 'ro-zone' });
     expect(w.status).toBe(403);
-    expect((w.body as unknown as ErrorReply).error.message).toMatch(/read-only/);
+    expect((w.body as unknown as ErrorBody).error.message).toMatch(/read-only/);
   });
 
   it('refuses per-user routes to keys: a key acts for no user', async () => {
@@ -187,7 +181,7 @@ describe('API keys on the native API (Authorization: Bearer key:secret)', () => 
     expect((await native('GET', '/api/admin/users', { authorization: 'Bearer ' })).status).toBe(401);
     const withCookie = await native('GET', '/api/admin/users', {
       ...bearer(wrong),
-      cookie: admin.cookie ?? '',
+      cookie: admin.cookieHeader ?? '',
     });
     expect(withCookie.status).toBe(401);
 
@@ -198,7 +192,7 @@ describe('API keys on the native API (Authorization: Bearer key:secret)', () => 
     await new Promise((r) => setTimeout(r, 1600));
     const expired = await native('GET', '/api/admin/users', bearer(soon));
     expect(expired.status).toBe(401);
-    expect((expired.body as unknown as ErrorReply).error.message).toMatch(/expired/);
+    expect((expired.body as unknown as ErrorBody).error.message).toMatch(/expired/);
     expect((await admin.get<ApiKeyView>(`/api/admin/api-keys/${soon.id}`)).body.expired).toBe(true);
   });
 });

@@ -2,9 +2,9 @@ import type { StagingView, ZoneView } from '@porthole/contracts';
 import Docker from 'dockerode';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ApiClient } from '../../support/http.js';
 import { type AgentStack, startAgentFor, until, workspaceImagePresent } from './agent-stack.js';
 import {
-  type ApiClient,
   adminClient,
   createKey,
   createTestDatabase,

@@ -1,8 +1,8 @@
 import type { GroupView, ImageView } from '@porthole/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ApiClient } from '../../support/http.js';
 import {
   ADMIN_USERNAME,
-  ApiClient,
   adminClient,
   createKey,
   createTestDatabase,
@@ -73,7 +73,7 @@ describe('developer API: users', () => {
     expect(user.created).toMatch(KASM_DATE);
     // The password set is the one that signs in.
     const bob = new ApiClient(t.server.url);
-    await bob.login('kasm-bob@example.com', 'Password-123!');
+    await bob.signIn('kasm-bob@example.com', 'Password-123!');
     // Without a password the user gets a random one (they sign in through kasm_url links).
     const nopw = await api.call(
       'create_user',
@@ -127,7 +127,7 @@ describe('developer API: users', () => {
     });
     expect(last.body.user).toMatchObject({ first_name: 'Ann', last_name: 'Smith', locked: false });
     const signIn = new ApiClient(t.server.url);
-    await signIn.login('kasm-upd@example.com', 'New-password-1');
+    await signIn.signIn('kasm-upd@example.com', 'New-password-1');
     const gone = await api.call('update_user', { target_user: { user_id: '0'.repeat(32), first_name: 'x' } });
     expect(gone.status).toBe(404);
   });
@@ -137,7 +137,7 @@ describe('developer API: users', () => {
       target_user: { username: 'kasm-out@example.com', password: 'password-123' },
     });
     const browser = new ApiClient(t.server.url);
-    await browser.login('kasm-out@example.com', 'password-123');
+    await browser.signIn('kasm-out@example.com', 'password-123');
     expect((await browser.get('/api/auth/me')).status).toBe(200);
     const api = await keyed('users_auth_session');
     const r = await api.call('logout_user', { target_user: { username: 'kasm-out@example.com' } });

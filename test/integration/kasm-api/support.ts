@@ -1,14 +1,12 @@
 import type { ApiKeyCreated, ApiKeyPermission } from '@porthole/contracts';
 import { expect } from 'vitest';
-import type { ApiClient } from '../admin/support.js';
+import { type ApiClient, http } from '../../support/http.js';
 
 export {
   ADMIN_PASSWORD,
   ADMIN_USERNAME,
-  ApiClient,
   adminClient,
   createTestDatabase,
-  type ErrorReply,
   startTestServer,
   type TestServer,
 } from '../admin/support.js';
@@ -46,7 +44,7 @@ export interface KasmReply {
   body: Record<string, unknown> & { error_message?: string };
 }
 
-/** Calls the developer API with plain fetch, credentials in the body (Kasm's way) or as Basic. */
+/** Calls the developer API with the shared HTTP client, credentials in the body (Kasm's way) or as Basic. */
 export class KasmClient {
   constructor(
     private readonly baseUrl: string,
@@ -73,13 +71,13 @@ export async function kasmCall(
     auth.body && typeof body === 'object' && body !== null && !Array.isArray(body)
       ? { ...auth.body, ...body }
       : body;
-  const res = await fetch(`${baseUrl}/api/public/${endpoint}`, {
+  // Stringified here, so a string body goes as a JSON string, as Kasm clients send it.
+  const res = await http(`${baseUrl}/api/public/${endpoint}`, {
     method: 'POST',
     headers,
     body: JSON.stringify(payload),
   });
-  const text = await res.text();
-  return { status: res.status, body: text ? (JSON.parse(text) as KasmReply['body']) : {} };
+  return { status: res.status, body: res.text ? res.json<KasmReply['body']>() : {} };
 }
 
 export function bearer(key: Credentials): Record<string, string> {

@@ -1,5 +1,5 @@
 import WebSocket from 'ws';
-import { SESSION_COOKIE } from '../support/http.js';
+import { SESSION_COOKIE } from '../../support/http.js';
 import type { Person } from './support.js';
 
 /**

@@ -11,9 +11,9 @@ import type {
 } from '@porthole/contracts';
 import { Redis } from 'ioredis';
 import WebSocket from 'ws';
+import { type HttpReply, http, nextAddress, SESSION_COOKIE } from '../../support/http.js';
 import { query } from '../support/database.js';
-import { type HttpReply, http, SESSION_COOKIE } from '../support/http.js';
-import { ADMIN_PASSWORD, ADMIN_USERNAME, nextAddress } from '../support/server.js';
+import { ADMIN_PASSWORD, ADMIN_USERNAME } from '../support/server.js';
 
 export const USER_PASSWORD = 'sharing-password-123';
 const REDIS_BIN = process.env.REDIS_SERVER_BIN ?? '/usr/bin/redis-server';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { type HttpReply, http, SESSION_COOKIE } from '../support/http.js';
+import { type HttpReply, http, SESSION_COOKIE } from '../../support/http.js';
 import type { TestNginx } from './nginx.js';
 import { RfbClient } from './rfb.js';
 import type { StreamStack } from './stack.js';

@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import WebSocket from 'ws';
-import { SESSION_COOKIE } from '../support/http.js';
+import { SESSION_COOKIE } from '../../support/http.js';
 
 export interface ServerInit {
   width: number;

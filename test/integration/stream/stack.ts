@@ -4,14 +4,8 @@ import { promisify } from 'node:util';
 import { type RunningAgent, startAgent } from '@porthole/agent';
 import type { AdminUserView, AgentView, GroupView, ImageView, SessionView } from '@porthole/contracts';
 import pino from 'pino';
-import { Browser } from '../support/http.js';
-import {
-  ADMIN_PASSWORD,
-  ADMIN_USERNAME,
-  nextAddress,
-  startTestServer,
-  type TestServer,
-} from '../support/server.js';
+import { ApiClient, nextAddress } from '../../support/http.js';
+import { ADMIN_PASSWORD, ADMIN_USERNAME, startTestServer, type TestServer } from '../support/server.js';
 import { TempDirs } from '../support/temp.js';
 
 const run = promisify(execFile);
@@ -46,7 +40,7 @@ export async function until<T>(
 
 /** A signed-in browser stand-in with a client address of its own (the server trusts 127.0.0.1). */
 export interface Person {
-  browser: Browser;
+  browser: ApiClient;
   userId: string;
   username: string;
 }
@@ -68,7 +62,7 @@ export interface StreamStack {
   /** Launches a session as `who`, waits for `running`. */
   launch(who: Person): Promise<SessionView>;
   /** A new signed-in browser for `who` (its own cookie). */
-  signIn(username: string): Promise<Browser>;
+  signIn(username: string): Promise<ApiClient>;
   stop(): Promise<void>;
 }
 
@@ -78,7 +72,7 @@ export async function startStreamStack(label: string): Promise<StreamStack> {
   const launched: string[] = [];
   let agent: RunningAgent | undefined;
   const signIn = async (username: string, password = USER_PASSWORD) =>
-    new Browser(t.server.url, { forwardedFor: nextAddress() }).signIn(username, password);
+    new ApiClient(t.server.url, { forwardedFor: nextAddress() }).signIn(username, password);
   try {
     const adminBrowser = await signIn(ADMIN_USERNAME, ADMIN_PASSWORD);
     const me = (await adminBrowser.get('/api/auth/me')).json<{ user: { id: string } }>();

@@ -3,8 +3,8 @@ import type { SessionView } from '@porthole/contracts';
 import { GrantSigner } from '@porthole/stream';
 import Docker from 'dockerode';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { http } from '../../support/http.js';
 import { query } from '../support/database.js';
-import { http } from '../support/http.js';
 import { startNginx, type TestNginx } from './nginx.js';
 import {
   get,

@@ -55,11 +55,3 @@ export async function startTestServer(
     throw err;
   }
 }
-
-let address = 0;
-
-/** A client address of its own (sent as X-Forwarded-For to a server trusting 127.0.0.1), so rate limits stay per test. */
-export function nextAddress(): string {
-  address += 1;
-  return `198.51.${Math.floor(address / 250)}.${(address % 250) + 1}`;
-}

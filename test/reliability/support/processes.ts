@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { sleep } from './api.js';
+import { sleep } from './wait.js';
 
 /** The committed launcher; it runs packages/cli/dist, which `npx tsc -b` (scripts/test.sh) builds. */
 export const PORTHOLE_BIN = fileURLToPath(new URL('../../../packages/cli/bin/porthole.js', import.meta.url));

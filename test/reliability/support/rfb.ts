@@ -1,15 +1,17 @@
 import WebSocket, { type RawData } from 'ws';
-import type { Api } from './api.js';
+import type { ApiClient } from '../../support/http.js';
 
 /**
  * Opens a session's stream through the server's embedded proxy as `api`'s browser would
  * (`/session/<id>/websockify`, subprotocol binary, the sign-in cookie) and resolves with the first
  * 12 bytes the workspace sends: the RFB banner. Rejects on any refusal or after `timeoutMs`.
  */
-export function rfbBanner(api: Api, sessionId: string, timeoutMs = 20_000): Promise<string> {
+export function rfbBanner(api: ApiClient, sessionId: string, timeoutMs = 20_000): Promise<string> {
   const url = `${api.baseUrl.replace(/^http/, 'ws')}/session/${sessionId}/websockify`;
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, ['binary'], { headers: api.cookie ? { cookie: api.cookie } : {} });
+    const ws = new WebSocket(url, ['binary'], {
+      headers: api.cookieHeader ? { cookie: api.cookieHeader } : {},
+    });
     let received = Buffer.alloc(0);
     let settled = false;
     const done = (err: Error | null, banner?: string) => {

@@ -4,8 +4,8 @@ import { existsSync, readdirSync } from 'node:fs';
 import { chown, mkdir, readFile, rm } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import Docker from 'dockerode';
-import { sleep, until } from './api.js';
 import { Child, freePort } from './processes.js';
+import { sleep, until } from './wait.js';
 
 const run = promisify(execFile);
 

@@ -12,8 +12,9 @@ import type {
   SessionView,
 } from '@porthole/contracts';
 import { query } from '../../integration/support/database.js';
-import { Api, GiveUp, until } from './api.js';
+import { ApiClient, createUser, nextAddress, type SignedInUser } from '../../support/http.js';
 import { Child, freePort } from './processes.js';
+import { GiveUp, until } from './wait.js';
 
 export const ADMIN_USERNAME = 'admin@porthole.local';
 export const ADMIN_PASSWORD = 'admin-password-for-reliability';
@@ -168,15 +169,11 @@ export class AgentProcess {
   }
 }
 
-export interface TestUser {
-  id: string;
-  username: string;
-  api: Api;
-}
+export type TestUser = SignedInUser;
 
 /** Admin-side helpers over the HTTP API of a running server. */
 export class Plane {
-  readonly admin: Api;
+  readonly admin: ApiClient;
   private userSeq = 0;
   readonly run = randomUUID().slice(0, 8);
 
@@ -184,12 +181,12 @@ export class Plane {
     readonly baseUrl: string,
     readonly databaseUrl: string,
   ) {
-    this.admin = new Api(baseUrl);
+    this.admin = new ApiClient(baseUrl, { forwardedFor: nextAddress() });
   }
 
   async signInAdmin(): Promise<this> {
     await until('the admin to sign in', async () => {
-      await this.admin.login(ADMIN_USERNAME, ADMIN_PASSWORD);
+      await this.admin.signIn(ADMIN_USERNAME, ADMIN_PASSWORD);
       return true;
     });
     return this;
@@ -204,12 +201,7 @@ export class Plane {
   async user(prefix = 'user'): Promise<TestUser> {
     this.userSeq += 1;
     const username = `${prefix}-${this.userSeq}@${this.run}.test`;
-    const created = await this.admin.expect<{ id: string }>(201, 'POST', '/api/admin/users', {
-      username,
-      password: USER_PASSWORD,
-    });
-    const api = await new Api(this.baseUrl).login(username, USER_PASSWORD);
-    return { id: created.id, username, api };
+    return createUser(this.admin, username, USER_PASSWORD);
   }
 
   async allUsers(): Promise<GroupView> {
@@ -273,13 +265,13 @@ export class Plane {
   }
 }
 
-export function session(api: Api, id: string): Promise<SessionView> {
+export function session(api: ApiClient, id: string): Promise<SessionView> {
   return api.expect<SessionView>(200, 'GET', `/api/sessions/${id}`);
 }
 
 /** Polls until the session is in `state`; fails early when it ends in another one. */
 export function waitState(
-  api: Api,
+  api: ApiClient,
   id: string,
   state: SessionState,
   timeoutMs = 90_000,
