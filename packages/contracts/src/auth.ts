@@ -33,3 +33,6 @@ export const usernameSchema = z
   .min(1, 'username is required')
   .max(254, 'username must be at most 254 characters')
   .regex(/^[^\s]+$/, 'username must not contain spaces');
+
+/** `GET /api/auth/one-time?token=…`: a one-time sign-in link the developer API handed out. */
+export const oneTimeLoginQuerySchema = z.object({ token: z.string().min(1, 'token is required').max(200) });

@@ -1,10 +1,8 @@
+import { oneTimeLoginQuerySchema } from '@porthole/contracts';
 import type { FastifyInstance } from 'fastify';
-import { z } from 'zod';
 import { setSessionCookie } from '../auth/session-cookie.js';
 import { parse } from '../http/parse.js';
 import { ONE_TIME_LOGIN_PATH, type OneTimeLoginService } from './one-time-login-service.js';
-
-export const oneTimeLoginQuerySchema = z.object({ token: z.string().min(1, 'token is required').max(200) });
 
 /** `GET /api/auth/one-time?token=…`: signs the browser in and sends it to the session. */
 export function oneTimeLoginRoutes(app: FastifyInstance, logins: OneTimeLoginService): void {

@@ -9,6 +9,7 @@ import {
   listOf,
   loginRequestSchema,
   loginResponseSchema,
+  oneTimeLoginQuerySchema,
   participantViewSchema,
   sessionAccessSchema,
   sessionCreateSchema,
@@ -19,7 +20,6 @@ import {
   workspaceViewSchema,
 } from '@porthole/contracts';
 import { z } from 'zod';
-import { oneTimeLoginQuerySchema } from '../kasm-api/one-time-login-routes.js';
 import type { RouteDoc } from './route-doc.js';
 
 const pathParams = z.object({ path: z.string() });
