@@ -1,7 +1,7 @@
 import { Alert, Box, Button, Center, Loader, Stack } from '@mantine/core';
 import { useFullscreenDocument, useMediaQuery } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
-import type { SessionAccess } from '@porthole/contracts';
+import { FINAL_CLOSE_CODES, type SessionAccess } from '@porthole/contracts';
 import { useQueryClient } from '@tanstack/react-query';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { useNavigate, useParams } from 'react-router';
@@ -11,7 +11,6 @@ import { queryKeys } from '../../api/keys';
 import { type SessionAction, sessionsApi, useDeleteSession, useSessionAction } from '../../api/sessions';
 import { sharingApi, useSessionAccess } from '../../api/sharing';
 import { ErrorAlert } from '../../components/ErrorAlert';
-import { CLOSE_ENDED, CLOSE_REMOVED } from '../../modules/chat/chat-state';
 import { useChat } from '../../modules/chat/use-chat';
 import { useKeepalive } from '../../modules/keepalive/use-keepalive';
 import { useNow } from '../../modules/time/use-now';
@@ -105,7 +104,7 @@ export function SessionPage() {
   // A participant's way out: the server closed chat or stream for good, or the page lost access.
   useEffect(() => {
     if (owner || gone) return;
-    if (chatLink.kind === 'closed' && [CLOSE_REMOVED, CLOSE_ENDED, 0].includes(chatLink.code)) {
+    if (chatLink.kind === 'closed' && (FINAL_CLOSE_CODES.includes(chatLink.code) || chatLink.code === 0)) {
       setGone({ code: chatLink.code, reason: chatLink.reason });
     } else if (vnc.kind === 'failed' && vnc.code !== undefined) {
       setGone({ code: vnc.code, reason: vnc.reason });
