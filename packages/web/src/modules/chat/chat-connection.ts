@@ -1,6 +1,7 @@
+import { FINAL_CLOSE_CODES } from '@porthole/contracts';
 import { RetrySchedule } from '../reconnect/retry-schedule';
 import type { BackoffOptions } from '../vnc/backoff';
-import { type ChatEvent, CLOSE_ENDED, CLOSE_REMOVED, chatFrameSchema } from './chat-state';
+import { type ChatEvent, chatFrameSchema } from './chat-state';
 
 /** The slice of the browser's WebSocket the connection uses; a fake stands in for it in tests. */
 export interface SocketLike {
@@ -106,7 +107,7 @@ export class ChatConnection {
       if (this.socket !== socket) return;
       this.socket = null;
       if (this.stopped) return;
-      if (event.code === CLOSE_REMOVED || event.code === CLOSE_ENDED) {
+      if (FINAL_CLOSE_CODES.includes(event.code)) {
         this.stopped = true;
         this.options.onEvent({ type: 'closed', code: event.code, reason: event.reason });
         return;

@@ -20,15 +20,11 @@ export type ChatFrame = z.infer<typeof chatFrameSchema>;
 /** The server keeps the last 500; keeping as many here bounds a long session's memory. */
 export const MAX_KEPT_MESSAGES = 500;
 
-/** Close codes after which reconnecting is pointless (docs/sharing.md). */
-export const CLOSE_REMOVED = 4001;
-export const CLOSE_ENDED = 4004;
-
 export type ChatLink =
   | { kind: 'connecting' }
   | { kind: 'open' }
   | { kind: 'reconnecting'; retryAt: number }
-  /** For good: removed (4001), session ended (4004), or the page stopped it. */
+  /** For good: a final close code (contracts' FINAL_CLOSE_CODES), or 0 when the access read said no. */
   | { kind: 'closed'; code: number; reason: string };
 
 export interface ChatState {

@@ -1,3 +1,4 @@
+import { FINAL_CLOSE_CODES, SESSION_ENDED_CLOSE_CODE } from '@porthole/contracts';
 import { RetrySchedule } from '../reconnect/retry-schedule';
 import type { BackoffOptions } from './backoff';
 
@@ -25,9 +26,6 @@ export type RfbFactory = (
   url: string,
   onSocketClose: (code: number, reason: string) => void,
 ) => RfbLike;
-
-/** Stream close codes after which reconnecting is pointless: removed from a share, session ended. */
-export const FINAL_CLOSE_CODES: readonly number[] = [4001, 4004];
 
 export type VncStatus =
   | { kind: 'connecting'; attempt: number }
@@ -140,7 +138,8 @@ export class VncConnection {
     try {
       rfb = this.options.createRfb(this.options.target, this.options.url, (code, reason) => {
         if (!FINAL_CLOSE_CODES.includes(code)) return;
-        this.fatal = reason || (code === 4004 ? 'the session ended' : 'removed by the owner');
+        this.fatal =
+          reason || (code === SESSION_ENDED_CLOSE_CODE ? 'the session ended' : 'removed by the owner');
         this.fatalCode = code;
       });
     } catch {

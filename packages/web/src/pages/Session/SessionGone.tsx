@@ -1,4 +1,5 @@
 import { Button, Center, Paper, Stack, Text, ThemeIcon, Title } from '@mantine/core';
+import { SESSION_ENDED_CLOSE_CODE, STREAM_REMOVED_CLOSE_CODE } from '@porthole/contracts';
 import { IconDoorExit } from '@tabler/icons-react';
 
 export interface Gone {
@@ -8,9 +9,9 @@ export interface Gone {
 }
 
 export function goneText(gone: Gone): { title: string; text: string } {
-  if (gone.code === 4004)
+  if (gone.code === SESSION_ENDED_CLOSE_CODE)
     return { title: 'The session has ended', text: 'The owner ended it, or it expired.' };
-  if (gone.code === 4001)
+  if (gone.code === STREAM_REMOVED_CLOSE_CODE)
     return {
       title: 'You were removed from this session',
       text: 'The owner removed you or stopped sharing it. You can join again only with a valid link.',

@@ -1,10 +1,11 @@
-import { Anchor, Badge, Button, Card, Code, Group, Table, Text } from '@mantine/core';
+import { Anchor, Badge, Button, Code, Group, Text } from '@mantine/core';
 import type { ApiKeyCreated, ApiKeyView } from '@porthole/contracts';
 import { IconKey, IconPlus } from '@tabler/icons-react';
 import { useState } from 'react';
 import { apiKeysApi } from '../../../api/api-keys';
 import { PageHeader } from '../../../components/PageHeader';
-import { EmptyState, QueryState } from '../../../components/QueryState';
+import { EmptyState } from '../../../components/QueryState';
+import { type Column, ResourceTable } from '../../../components/ResourceTable';
 import { RowActions } from '../../../components/RowActions';
 import { formatAge, formatDateTime } from '../../../modules/time/format';
 import { useNow } from '../../../modules/time/use-now';
@@ -24,6 +25,56 @@ export function DevelopersPage() {
   const [creating, setCreating] = useState(false);
   const [created, setCreated] = useState<ApiKeyCreated | null>(null);
   const now = useNow(30_000);
+  const columns: Column<ApiKeyView>[] = [
+    {
+      header: 'Name',
+      cell: (k) => (
+        <Text size="sm" fw={600}>
+          {k.name}
+        </Text>
+      ),
+    },
+    { header: 'Key', cell: (k) => <Code>{k.api_key}</Code> },
+    {
+      header: 'Permissions',
+      cell: (k) => (
+        <Group gap={4}>
+          {k.permissions.length === 0 ? (
+            <Text size="sm" c="dimmed">
+              None
+            </Text>
+          ) : (
+            k.permissions.map((p) => (
+              <Badge key={p} size="sm" color={p === 'global_admin' ? 'grape' : 'gray'}>
+                {p}
+              </Badge>
+            ))
+          )}
+        </Group>
+      ),
+    },
+    {
+      header: 'Access',
+      cell: (k) => (k.readOnly ? <Badge color="blue">Read-only</Badge> : <Text size="sm">Read & write</Text>),
+    },
+    { header: 'Expires', cell: expiry },
+    {
+      header: 'Created',
+      cell: (k) => (
+        <Text size="sm" c="dimmed">
+          {formatDateTime(k.createdAt)}
+        </Text>
+      ),
+    },
+    {
+      header: 'Last used',
+      cell: (k) => (
+        <Text size="sm" c="dimmed">
+          {k.lastUsedAt ? formatAge(k.lastUsedAt, now) : 'Never'}
+        </Text>
+      ),
+    },
+  ];
 
   return (
     <>
@@ -45,91 +96,28 @@ export function DevelopersPage() {
           </Button>
         }
       />
-      <QueryState
+      <ResourceTable
         query={keys}
         empty={
           <EmptyState title="No API keys" icon={<IconKey size={26} />}>
             Create one to let a script or an integration call the developer API.
           </EmptyState>
         }
-      >
-        {(items) => (
-          <Card p={0}>
-            <Table.ScrollContainer minWidth={860}>
-              <Table>
-                <Table.Thead>
-                  <Table.Tr>
-                    <Table.Th>Name</Table.Th>
-                    <Table.Th>Key</Table.Th>
-                    <Table.Th>Permissions</Table.Th>
-                    <Table.Th>Access</Table.Th>
-                    <Table.Th>Expires</Table.Th>
-                    <Table.Th>Created</Table.Th>
-                    <Table.Th>Last used</Table.Th>
-                    <Table.Th w={64} />
-                  </Table.Tr>
-                </Table.Thead>
-                <Table.Tbody>
-                  {items.map((k) => (
-                    <Table.Tr key={k.id} data-testid={`api-key-row-${k.api_key}`}>
-                      <Table.Td>
-                        <Text size="sm" fw={600}>
-                          {k.name}
-                        </Text>
-                      </Table.Td>
-                      <Table.Td>
-                        <Code>{k.api_key}</Code>
-                      </Table.Td>
-                      <Table.Td>
-                        <Group gap={4}>
-                          {k.permissions.length === 0 ? (
-                            <Text size="sm" c="dimmed">
-                              None
-                            </Text>
-                          ) : (
-                            k.permissions.map((p) => (
-                              <Badge key={p} size="sm" color={p === 'global_admin' ? 'grape' : 'gray'}>
-                                {p}
-                              </Badge>
-                            ))
-                          )}
-                        </Group>
-                      </Table.Td>
-                      <Table.Td>
-                        {k.readOnly ? (
-                          <Badge color="blue">Read-only</Badge>
-                        ) : (
-                          <Text size="sm">Read & write</Text>
-                        )}
-                      </Table.Td>
-                      <Table.Td>{expiry(k)}</Table.Td>
-                      <Table.Td>
-                        <Text size="sm" c="dimmed">
-                          {formatDateTime(k.createdAt)}
-                        </Text>
-                      </Table.Td>
-                      <Table.Td>
-                        <Text size="sm" c="dimmed">
-                          {k.lastUsedAt ? formatAge(k.lastUsedAt, now) : 'Never'}
-                        </Text>
-                      </Table.Td>
-                      <Table.Td>
-                        <RowActions
-                          name={k.name}
-                          deleteLabel="Revoke"
-                          deleteTitle={`Revoke ${k.name}?`}
-                          deleteMessage="Calls with this key get 401 at once, and the one-time sign-in links it issued stop working. This cannot be undone."
-                          onDelete={() => revoke.mutateAsync(k.id)}
-                        />
-                      </Table.Td>
-                    </Table.Tr>
-                  ))}
-                </Table.Tbody>
-              </Table>
-            </Table.ScrollContainer>
-          </Card>
+        minWidth={860}
+        columns={columns}
+        rowKey={(k) => k.id}
+        rowTestId={(k) => `api-key-row-${k.api_key}`}
+        actionsWidth={64}
+        rowActions={(k) => (
+          <RowActions
+            name={k.name}
+            deleteLabel="Revoke"
+            deleteTitle={`Revoke ${k.name}?`}
+            deleteMessage="Calls with this key get 401 at once, and the one-time sign-in links it issued stop working. This cannot be undone."
+            onDelete={() => revoke.mutateAsync(k.id)}
+          />
         )}
-      </QueryState>
+      />
       {creating && (
         <ApiKeyForm
           onClose={() => setCreating(false)}

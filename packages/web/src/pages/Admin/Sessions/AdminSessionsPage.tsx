@@ -1,5 +1,5 @@
-import { Badge, Card, Group, Select, Table, Text, Tooltip } from '@mantine/core';
-import { type SessionState, sessionStateSchema } from '@porthole/contracts';
+import { Badge, Card, Group, Select, Text, Tooltip } from '@mantine/core';
+import { type SessionState, type SessionView, sessionStateSchema } from '@porthole/contracts';
 import { useState } from 'react';
 import {
   type AdminSessionFilter,
@@ -9,7 +9,8 @@ import {
   usersApi,
 } from '../../../api/admin';
 import { PageHeader } from '../../../components/PageHeader';
-import { EmptyState, QueryState } from '../../../components/QueryState';
+import { EmptyState } from '../../../components/QueryState';
+import { type Column, ResourceTable } from '../../../components/ResourceTable';
 import { RowActions } from '../../../components/RowActions';
 import { formatAge, formatCountdown, formatMemoryMb } from '../../../modules/time/format';
 import { useNow } from '../../../modules/time/use-now';
@@ -22,6 +23,45 @@ export function AdminSessionsPage() {
   const agents = agentsApi.useList();
   const destroy = useDestroySession();
   const now = useNow(1000);
+  const columns: Column<SessionView>[] = [
+    {
+      header: 'Session',
+      cell: (s) => (
+        <>
+          <Text size="sm" fw={600}>
+            {s.imageFriendlyName}
+            {s.staged && (
+              <Badge size="xs" color="grape" ml={6}>
+                staged
+              </Badge>
+            )}
+          </Text>
+          <Text size="xs" c="dimmed" ff="monospace">
+            {s.id.slice(0, 8)} · {s.cores} cpu · {formatMemoryMb(s.memoryMb)}
+          </Text>
+        </>
+      ),
+    },
+    { header: 'Owner', cell: (s) => s.username ?? '—' },
+    { header: 'Server', cell: (s) => s.agentName ?? '—' },
+    {
+      header: 'State',
+      cell: (s) => (
+        <Tooltip label={s.stateReason} disabled={!s.stateReason} withArrow multiline maw={300}>
+          <Badge color={stateColor(s.state)}>{s.state}</Badge>
+        </Tooltip>
+      ),
+    },
+    { header: 'Age', cell: (s) => formatAge(s.createdAt, now) },
+    {
+      header: 'Expires in',
+      cell: (s) => (
+        <Text size="sm" ff="monospace">
+          {formatCountdown(s.expiresAt, now).text}
+        </Text>
+      ),
+    },
+  ];
   return (
     <>
       <PageHeader title="Sessions" description="Every live session on every server." />
@@ -56,72 +96,24 @@ export function AdminSessionsPage() {
             aria-label="Filter by state"
           />
         </Group>
-        <QueryState query={sessions} empty={<EmptyState title="No sessions match" />}>
-          {(items) => (
-            <Table.ScrollContainer minWidth={760}>
-              <Table>
-                <Table.Thead>
-                  <Table.Tr>
-                    <Table.Th>Session</Table.Th>
-                    <Table.Th>Owner</Table.Th>
-                    <Table.Th>Server</Table.Th>
-                    <Table.Th>State</Table.Th>
-                    <Table.Th>Age</Table.Th>
-                    <Table.Th>Expires in</Table.Th>
-                    <Table.Th w={64} />
-                  </Table.Tr>
-                </Table.Thead>
-                <Table.Tbody>
-                  {items.map((s) => (
-                    <Table.Tr key={s.id}>
-                      <Table.Td>
-                        <Text size="sm" fw={600}>
-                          {s.imageFriendlyName}
-                          {s.staged && (
-                            <Badge size="xs" color="grape" ml={6}>
-                              staged
-                            </Badge>
-                          )}
-                        </Text>
-                        <Text size="xs" c="dimmed" ff="monospace">
-                          {s.id.slice(0, 8)} · {s.cores} cpu · {formatMemoryMb(s.memoryMb)}
-                        </Text>
-                      </Table.Td>
-                      <Table.Td>{s.username ?? '—'}</Table.Td>
-                      <Table.Td>{s.agentName ?? '—'}</Table.Td>
-                      <Table.Td>
-                        <Tooltip
-                          label={s.stateReason}
-                          disabled={!s.stateReason}
-                          withArrow
-                          multiline
-                          maw={300}
-                        >
-                          <Badge color={stateColor(s.state)}>{s.state}</Badge>
-                        </Tooltip>
-                      </Table.Td>
-                      <Table.Td>{formatAge(s.createdAt, now)}</Table.Td>
-                      <Table.Td>
-                        <Text size="sm" ff="monospace">
-                          {formatCountdown(s.expiresAt, now).text}
-                        </Text>
-                      </Table.Td>
-                      <Table.Td>
-                        <RowActions
-                          name={s.id}
-                          deleteLabel="Destroy"
-                          deleteTitle="Destroy this session?"
-                          deleteMessage={`${s.username ?? 'The owner'} loses the ${s.imageFriendlyName} session and its data.`}
-                          onDelete={() => destroy.mutateAsync(s.id)}
-                        />
-                      </Table.Td>
-                    </Table.Tr>
-                  ))}
-                </Table.Tbody>
-              </Table>
-            </Table.ScrollContainer>
+        <ResourceTable
+          query={sessions}
+          empty={<EmptyState title="No sessions match" />}
+          withCard={false}
+          minWidth={760}
+          columns={columns}
+          rowKey={(s) => s.id}
+          actionsWidth={64}
+          rowActions={(s) => (
+            <RowActions
+              name={s.id}
+              deleteLabel="Destroy"
+              deleteTitle="Destroy this session?"
+              deleteMessage={`${s.username ?? 'The owner'} loses the ${s.imageFriendlyName} session and its data.`}
+              onDelete={() => destroy.mutateAsync(s.id)}
+            />
           )}
-        </QueryState>
+        />
       </Card>
     </>
   );

@@ -1,11 +1,12 @@
-import { Badge, Button, Card, NumberInput, Select, SimpleGrid, Table, Text } from '@mantine/core';
+import { Badge, Button, NumberInput, Select, SimpleGrid, Text } from '@mantine/core';
 import { type StagingView, stagingCreateSchema, stagingUpdateSchema } from '@porthole/contracts';
 import { IconPlus } from '@tabler/icons-react';
 import { useState } from 'react';
 import { imagesApi, stagingApi, zonesApi } from '../../../api/admin';
 import { FormModal } from '../../../components/FormModal';
 import { PageHeader } from '../../../components/PageHeader';
-import { EmptyState, QueryState } from '../../../components/QueryState';
+import { EmptyState } from '../../../components/QueryState';
+import { type Column, ResourceTable } from '../../../components/ResourceTable';
 import { RowActions } from '../../../components/RowActions';
 import { numberOrUndefined, useSchemaForm } from '../../../modules/forms/use-schema-form';
 import { formatDuration } from '../../../modules/time/format';
@@ -95,6 +96,27 @@ export function StagingPage() {
   const [editing, setEditing] = useState<StagingView | null | 'new'>(null);
   const zoneName = (id: string) => zones.data?.find((z) => z.id === id)?.name ?? '…';
   const imageName = (id: string) => images.data?.find((i) => i.id === id)?.friendlyName ?? '…';
+  const columns: Column<StagingView>[] = [
+    {
+      header: 'Workspace',
+      cell: (s) => (
+        <Text size="sm" fw={600}>
+          {imageName(s.imageId)}
+        </Text>
+      ),
+    },
+    { header: 'Zone', cell: (s) => zoneName(s.zoneId) },
+    {
+      header: 'Ready',
+      cell: (s) => (
+        <Badge color={s.readyCount >= s.desiredCount ? 'teal' : 'orange'}>
+          {s.readyCount} / {s.desiredCount}
+        </Badge>
+      ),
+    },
+    { header: 'Starting', cell: (s) => s.startingCount },
+    { header: 'Recycle after', cell: (s) => formatDuration(s.expirationSeconds) },
+  ];
   return (
     <>
       <PageHeader
@@ -106,60 +128,25 @@ export function StagingPage() {
           </Button>
         }
       />
-      <QueryState
+      <ResourceTable
         query={staging}
         empty={
           <EmptyState title="Nothing staged">
             Launches start a fresh container. Add staging for instant starts.
           </EmptyState>
         }
-      >
-        {(items) => (
-          <Card p={0}>
-            <Table.ScrollContainer minWidth={640}>
-              <Table>
-                <Table.Thead>
-                  <Table.Tr>
-                    <Table.Th>Workspace</Table.Th>
-                    <Table.Th>Zone</Table.Th>
-                    <Table.Th>Ready</Table.Th>
-                    <Table.Th>Starting</Table.Th>
-                    <Table.Th>Recycle after</Table.Th>
-                    <Table.Th w={96} />
-                  </Table.Tr>
-                </Table.Thead>
-                <Table.Tbody>
-                  {items.map((s) => (
-                    <Table.Tr key={s.id}>
-                      <Table.Td>
-                        <Text size="sm" fw={600}>
-                          {imageName(s.imageId)}
-                        </Text>
-                      </Table.Td>
-                      <Table.Td>{zoneName(s.zoneId)}</Table.Td>
-                      <Table.Td>
-                        <Badge color={s.readyCount >= s.desiredCount ? 'teal' : 'orange'}>
-                          {s.readyCount} / {s.desiredCount}
-                        </Badge>
-                      </Table.Td>
-                      <Table.Td>{s.startingCount}</Table.Td>
-                      <Table.Td>{formatDuration(s.expirationSeconds)}</Table.Td>
-                      <Table.Td>
-                        <RowActions
-                          name={imageName(s.imageId)}
-                          onEdit={() => setEditing(s)}
-                          onDelete={() => remove.mutateAsync(s.id)}
-                          deleteMessage="Its standby sessions are removed."
-                        />
-                      </Table.Td>
-                    </Table.Tr>
-                  ))}
-                </Table.Tbody>
-              </Table>
-            </Table.ScrollContainer>
-          </Card>
+        minWidth={640}
+        columns={columns}
+        rowKey={(s) => s.id}
+        rowActions={(s) => (
+          <RowActions
+            name={imageName(s.imageId)}
+            onEdit={() => setEditing(s)}
+            onDelete={() => remove.mutateAsync(s.id)}
+            deleteMessage="Its standby sessions are removed."
+          />
         )}
-      </QueryState>
+      />
       {editing !== null && (
         <StagingForm entry={editing === 'new' ? null : editing} onClose={() => setEditing(null)} />
       )}

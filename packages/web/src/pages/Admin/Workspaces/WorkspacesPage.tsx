@@ -1,4 +1,4 @@
-import { Badge, Button, Card, Group, Switch, Table, Text } from '@mantine/core';
+import { Badge, Button, Group, Switch, Text } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import type { ImageView } from '@porthole/contracts';
 import { IconPlus } from '@tabler/icons-react';
@@ -6,7 +6,8 @@ import { useState } from 'react';
 import { imagesApi } from '../../../api/admin';
 import { errorMessage } from '../../../api/client';
 import { PageHeader } from '../../../components/PageHeader';
-import { EmptyState, QueryState } from '../../../components/QueryState';
+import { EmptyState } from '../../../components/QueryState';
+import { type Column, ResourceTable } from '../../../components/ResourceTable';
 import { RowActions } from '../../../components/RowActions';
 import { formatCores, formatMemoryMb } from '../../../modules/time/format';
 import { WorkspaceIcon } from '../../Launcher/WorkspaceTile';
@@ -26,6 +27,63 @@ export function WorkspacesPage() {
           notifications.show({ color: 'red', title: 'Could not update', message: errorMessage(e) }),
       },
     );
+  const columns: Column<ImageView>[] = [
+    {
+      header: 'Workspace',
+      cell: (i) => (
+        <Group gap="sm" wrap="nowrap">
+          <WorkspaceIcon icon={i.icon} size={32} />
+          <div>
+            <Text size="sm" fw={600}>
+              {i.friendlyName}
+            </Text>
+            <Text size="xs" c="dimmed">
+              {i.name}
+            </Text>
+          </div>
+        </Group>
+      ),
+    },
+    {
+      header: 'Image',
+      cell: (i) => (
+        <Text size="xs" ff="monospace">
+          {i.dockerImage}
+        </Text>
+      ),
+    },
+    {
+      header: 'Resources',
+      cell: (i) => (
+        <Text size="sm" data-testid="image-resources" style={{ whiteSpace: 'nowrap' }}>
+          {formatCores(i.cores)} · {formatMemoryMb(i.memoryMb)}
+        </Text>
+      ),
+    },
+    {
+      header: 'Categories',
+      visibleFrom: 'lg',
+      cell: (i) => (
+        <Group gap={4}>
+          {i.categories.map((c) => (
+            <Badge key={c} color="gray" size="sm">
+              {c}
+            </Badge>
+          ))}
+        </Group>
+      ),
+    },
+    {
+      header: 'Enabled',
+      cell: (i) => (
+        <Switch
+          checked={i.enabled}
+          onChange={(e) => toggle(i, e.currentTarget.checked)}
+          aria-label={`Enable ${i.friendlyName}`}
+        />
+      ),
+    },
+  ];
 
   return (
     <>
@@ -39,82 +97,22 @@ export function WorkspacesPage() {
         }
       />
       <ImageBuildsStatus />
-      <QueryState
+      <ResourceTable
         query={images}
         empty={<EmptyState title="No workspaces">Add an image to let people launch it.</EmptyState>}
-      >
-        {(items) => (
-          <Card p={0}>
-            <Table.ScrollContainer minWidth={700}>
-              <Table>
-                <Table.Thead>
-                  <Table.Tr>
-                    <Table.Th>Workspace</Table.Th>
-                    <Table.Th>Image</Table.Th>
-                    <Table.Th>Resources</Table.Th>
-                    <Table.Th visibleFrom="lg">Categories</Table.Th>
-                    <Table.Th>Enabled</Table.Th>
-                    <Table.Th w={96} />
-                  </Table.Tr>
-                </Table.Thead>
-                <Table.Tbody>
-                  {items.map((i) => (
-                    <Table.Tr key={i.id} data-testid={`image-row-${i.name}`}>
-                      <Table.Td>
-                        <Group gap="sm" wrap="nowrap">
-                          <WorkspaceIcon icon={i.icon} size={32} />
-                          <div>
-                            <Text size="sm" fw={600}>
-                              {i.friendlyName}
-                            </Text>
-                            <Text size="xs" c="dimmed">
-                              {i.name}
-                            </Text>
-                          </div>
-                        </Group>
-                      </Table.Td>
-                      <Table.Td>
-                        <Text size="xs" ff="monospace">
-                          {i.dockerImage}
-                        </Text>
-                      </Table.Td>
-                      <Table.Td>
-                        <Text size="sm" data-testid="image-resources" style={{ whiteSpace: 'nowrap' }}>
-                          {formatCores(i.cores)} · {formatMemoryMb(i.memoryMb)}
-                        </Text>
-                      </Table.Td>
-                      <Table.Td visibleFrom="lg">
-                        <Group gap={4}>
-                          {i.categories.map((c) => (
-                            <Badge key={c} color="gray" size="sm">
-                              {c}
-                            </Badge>
-                          ))}
-                        </Group>
-                      </Table.Td>
-                      <Table.Td>
-                        <Switch
-                          checked={i.enabled}
-                          onChange={(e) => toggle(i, e.currentTarget.checked)}
-                          aria-label={`Enable ${i.friendlyName}`}
-                        />
-                      </Table.Td>
-                      <Table.Td>
-                        <RowActions
-                          name={i.friendlyName}
-                          onEdit={() => setEditing(i)}
-                          onDelete={() => remove.mutateAsync(i.id)}
-                          deleteMessage="People can no longer launch it. Running sessions are not affected."
-                        />
-                      </Table.Td>
-                    </Table.Tr>
-                  ))}
-                </Table.Tbody>
-              </Table>
-            </Table.ScrollContainer>
-          </Card>
+        minWidth={700}
+        columns={columns}
+        rowKey={(i) => i.id}
+        rowTestId={(i) => `image-row-${i.name}`}
+        rowActions={(i) => (
+          <RowActions
+            name={i.friendlyName}
+            onEdit={() => setEditing(i)}
+            onDelete={() => remove.mutateAsync(i.id)}
+            deleteMessage="People can no longer launch it. Running sessions are not affected."
+          />
         )}
-      </QueryState>
+      />
       {editing !== null && (
         <ImageForm image={editing === 'new' ? null : editing} onClose={() => setEditing(null)} />
       )}

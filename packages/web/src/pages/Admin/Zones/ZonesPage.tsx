@@ -1,11 +1,12 @@
-import { Badge, Button, Card, Switch, Table, Text, TextInput } from '@mantine/core';
+import { Badge, Button, Switch, Text, TextInput } from '@mantine/core';
 import { type ZoneView, zoneCreateSchema, zoneUpdateSchema } from '@porthole/contracts';
 import { IconPlus } from '@tabler/icons-react';
 import { useState } from 'react';
 import { zonesApi } from '../../../api/admin';
 import { FormModal } from '../../../components/FormModal';
 import { PageHeader } from '../../../components/PageHeader';
-import { EmptyState, QueryState } from '../../../components/QueryState';
+import { EmptyState } from '../../../components/QueryState';
+import { type Column, ResourceTable } from '../../../components/ResourceTable';
 import { RowActions } from '../../../components/RowActions';
 import { useSchemaForm } from '../../../modules/forms/use-schema-form';
 
@@ -48,6 +49,31 @@ function ZoneForm({ zone, onClose }: { zone: ZoneView | null; onClose: () => voi
   );
 }
 
+const columns: Column<ZoneView>[] = [
+  {
+    header: 'Zone',
+    cell: (z) => (
+      <>
+        <Text size="sm" fw={600} span>
+          {z.name}
+        </Text>{' '}
+        {z.isDefault && (
+          <Badge size="xs" color="porthole" ml={6}>
+            default
+          </Badge>
+        )}
+      </>
+    ),
+  },
+  { header: 'Servers', cell: (z) => z.agentCount },
+  {
+    header: 'Fallback to other zones',
+    cell: (z) => (
+      <Badge color={z.searchAlternateZones ? 'teal' : 'gray'}>{z.searchAlternateZones ? 'Yes' : 'No'}</Badge>
+    ),
+  },
+];
+
 export function ZonesPage() {
   const zones = zonesApi.useList();
   const remove = zonesApi.useDelete();
@@ -63,51 +89,19 @@ export function ZonesPage() {
           </Button>
         }
       />
-      <QueryState query={zones} empty={<EmptyState title="No zones" />}>
-        {(items) => (
-          <Card p={0}>
-            <Table>
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th>Zone</Table.Th>
-                  <Table.Th>Servers</Table.Th>
-                  <Table.Th>Fallback to other zones</Table.Th>
-                  <Table.Th w={96} />
-                </Table.Tr>
-              </Table.Thead>
-              <Table.Tbody>
-                {items.map((z) => (
-                  <Table.Tr key={z.id}>
-                    <Table.Td>
-                      <Text size="sm" fw={600} span>
-                        {z.name}
-                      </Text>{' '}
-                      {z.isDefault && (
-                        <Badge size="xs" color="porthole" ml={6}>
-                          default
-                        </Badge>
-                      )}
-                    </Table.Td>
-                    <Table.Td>{z.agentCount}</Table.Td>
-                    <Table.Td>
-                      <Badge color={z.searchAlternateZones ? 'teal' : 'gray'}>
-                        {z.searchAlternateZones ? 'Yes' : 'No'}
-                      </Badge>
-                    </Table.Td>
-                    <Table.Td>
-                      <RowActions
-                        name={z.name}
-                        onEdit={() => setEditing(z)}
-                        {...(z.isDefault ? {} : { onDelete: () => remove.mutateAsync(z.id) })}
-                      />
-                    </Table.Td>
-                  </Table.Tr>
-                ))}
-              </Table.Tbody>
-            </Table>
-          </Card>
+      <ResourceTable
+        query={zones}
+        empty={<EmptyState title="No zones" />}
+        columns={columns}
+        rowKey={(z) => z.id}
+        rowActions={(z) => (
+          <RowActions
+            name={z.name}
+            onEdit={() => setEditing(z)}
+            {...(z.isDefault ? {} : { onDelete: () => remove.mutateAsync(z.id) })}
+          />
         )}
-      </QueryState>
+      />
       {editing !== null && (
         <ZoneForm zone={editing === 'new' ? null : editing} onClose={() => setEditing(null)} />
       )}
