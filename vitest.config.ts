@@ -18,7 +18,10 @@ export default defineConfig({
     projects: [
       {
         resolve: { alias },
-        test: { name: 'unit', include: ['packages/*/src/**/*.test.ts', 'packages/web/src/**/*.test.tsx'] },
+        test: {
+          name: 'unit',
+          include: ['packages/*/src/**/*.test.ts', 'packages/web/src/**/*.test.tsx', 'scripts/**/*.test.mjs'],
+        },
       },
       {
         resolve: { alias },

@@ -14,7 +14,7 @@ import { IconChevronDown, IconLogout, IconMoon, IconSun } from '@tabler/icons-re
 import { useEffect } from 'react';
 import { Outlet, NavLink as RouterLink, useLocation, useNavigate } from 'react-router';
 import { useLogout, useMe } from '../api/auth';
-import { AdminNav } from '../pages/Admin/AdminNav';
+import { AdminNav } from './AdminNav';
 import classes from './AppLayout.module.css';
 import { Logo } from './Logo';
 
