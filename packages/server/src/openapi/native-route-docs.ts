@@ -11,6 +11,7 @@ import {
   loginResponseSchema,
   oneTimeLoginQuerySchema,
   participantViewSchema,
+  STREAM_REMOVED_CLOSE_CODE,
   sessionAccessSchema,
   sessionCreateSchema,
   sessionEventSchema,
@@ -204,8 +205,7 @@ export const nativeRouteDocs: RouteDoc[] = [
     tag: 'sharing',
     auth: 'user',
     params: idParamsSchema,
-    description:
-      'Every participant is removed; their chat sockets and the open streams of everyone but the owner close with WebSocket code 4001 before the 204.',
+    description: `Every participant is removed; their chat sockets and the open streams of everyone but the owner close with WebSocket code ${STREAM_REMOVED_CLOSE_CODE} before the 204.`,
   },
   {
     method: 'GET',
@@ -242,8 +242,7 @@ export const nativeRouteDocs: RouteDoc[] = [
     tag: 'sharing',
     auth: 'user',
     params: z.object({ id: z.string(), userId: z.string() }),
-    description:
-      'Their chat sockets and open streams close with WebSocket code 4001 before the 204; 404 when they are not a participant.',
+    description: `Their chat sockets and open streams close with WebSocket code ${STREAM_REMOVED_CLOSE_CODE} before the 204; 404 when they are not a participant.`,
   },
   {
     method: 'GET',

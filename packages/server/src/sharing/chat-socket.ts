@@ -5,7 +5,9 @@ import {
   type ChatServerMessage,
   chatClientMessageSchema,
   type PresenceEntry,
+  SESSION_ENDED_CLOSE_CODE,
   STREAM_ACCESS_CHANGED_CLOSE_CODE,
+  STREAM_REMOVED_CLOSE_CODE,
 } from '@porthole/contracts';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { upgradeCaller } from '../auth/session-cookie.js';
@@ -18,8 +20,6 @@ import type { SharingService } from './sharing-service.js';
 const PATH = /^\/api\/sessions\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\/chat$/;
 
 /** Close codes the web app can tell apart: removed (kick, share revoked) and session ended. */
-export const CLOSE_REMOVED = 4001;
-export const CLOSE_ENDED = 4004;
 /** Each user may post this many messages per window in a session, across tabs and replicas. */
 export const RATE_MAX = 10;
 export const RATE_WINDOW_MS = 10_000;
@@ -97,13 +97,13 @@ export class ChatSockets {
       } else if (e.type === 'end') {
         ended = true;
         send({ type: 'error', message: e.reason });
-        ws.close(CLOSE_ENDED, e.reason.slice(0, 100));
+        ws.close(SESSION_ENDED_CLOSE_CODE, e.reason.slice(0, 100));
       } else if (
         e.type === 'kick' &&
         (e.userId === me.userId || (e.userId === null && me.role !== 'owner'))
       ) {
         send({ type: 'error', message: e.reason });
-        ws.close(CLOSE_REMOVED, e.reason.slice(0, 100));
+        ws.close(STREAM_REMOVED_CLOSE_CODE, e.reason.slice(0, 100));
       } else if (
         e.type === 'signed-out' &&
         e.userId === me.userId &&
@@ -140,7 +140,7 @@ export class ChatSockets {
       }
       if (standing) return true;
       send({ type: 'error', message: 'you no longer have access to this session' });
-      ws.close(CLOSE_REMOVED, 'access withdrawn');
+      ws.close(STREAM_REMOVED_CLOSE_CODE, 'access withdrawn');
       return false;
     };
     // Joins run one after another, and the close handler waits for the one in flight, so a socket
