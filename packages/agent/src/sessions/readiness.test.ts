@@ -34,7 +34,14 @@ function refusal(reason: string): Buffer {
  * blacklist; Porthole's own turn it off).
  */
 async function startWebsockify(
-  options: { port?: number; dropFirst?: number; refuseFirst?: number; banner?: string | null } = {},
+  options: {
+    port?: number;
+    dropFirst?: number;
+    refuseFirst?: number;
+    banner?: string | null;
+    /** Connections after this many get no banner at all (they hang until the client gives up). */
+    silentAfter?: number;
+  } = {},
 ): Promise<FakeWebsockify> {
   const server: Server = createServer({ key: tls.key, cert: tls.cert });
   const wss = new WebSocketServer({
@@ -67,7 +74,7 @@ async function startWebsockify(
       return;
     }
     const banner = options.banner === undefined ? 'RFB 003.008\n' : options.banner;
-    if (banner === null) return;
+    if (banner === null || state.connections > (options.silentAfter ?? Number.POSITIVE_INFINITY)) return;
     // Split across two frames: the client must accumulate.
     socket.send(Buffer.from(banner.slice(0, 5)));
     setTimeout(() => socket.send(Buffer.from(banner.slice(5))), 10);
@@ -182,8 +189,21 @@ describe('waitForRfb', () => {
 
   it('keeps trying past a non-RFB banner until the deadline', async () => {
     const server = await start({ banner: 'HTTP/1.1 200\n' });
-    const error = await waitForRfb({ port: server.port, password: PASSWORD, timeoutMs: 400 }).catch((e) => e);
+    // Long enough for several attempts on a loaded machine; the attempt the deadline cuts short
+    // must not hide the banner the earlier ones saw.
+    const error = await waitForRfb({ port: server.port, password: PASSWORD, timeoutMs: 1_500 }).catch(
+      (e) => e,
+    );
     expect(error.message).toMatch(/unexpected banner/);
+    expect(server.connections).toBeGreaterThan(1);
+  });
+
+  it('reports the failure it saw, not the attempt the deadline cut short', async () => {
+    // The first connection shows a wrong banner; every later one hangs until the deadline ends it.
+    const server = await start({ banner: 'HTTP/1.1 200\n', silentAfter: 1 });
+    const error = await waitForRfb({ port: server.port, password: PASSWORD, timeoutMs: 600 }).catch((e) => e);
+    expect(error).toBeInstanceOf(RfbNotReadyError);
+    expect(error.message).toMatch(/not ready after 600 ms: unexpected banner/);
     expect(server.connections).toBeGreaterThan(1);
   });
 

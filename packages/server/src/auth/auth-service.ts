@@ -1,23 +1,13 @@
 import type { LoginRequest, UserView } from '@porthole/contracts';
 import { ForbiddenError, RateLimitedError, UnauthorizedError } from '../errors.js';
 import type { EventHub } from '../events/domain-events.js';
-import { API_KEY_USER_ID, type ApiKeyIdentity } from '../http/caller.js';
+import { API_KEY_USER_ID, type ApiKeyIdentity, type Caller } from '../http/caller.js';
 import type { Clock } from '../platform/clock.js';
 import { randomToken, sha256, signInId } from '../platform/crypto.js';
 import type { PasswordHasher } from '../platform/password-hasher.js';
 import type { UserRepo, UserRow } from '../users/user-repo.js';
 import type { AttemptLimiter } from './attempt-limiter.js';
 import type { AuthSessionRepo } from './auth-session-repo.js';
-
-export interface Caller {
-  userId: string;
-  username: string;
-  isAdmin: boolean;
-  /** Present when the caller signed in with a browser session. */
-  sessionTokenHash?: Buffer;
-  /** Present when the caller is an API key (then no user: see API_KEY_USER_ID). */
-  apiKey?: ApiKeyIdentity;
-}
 
 /** Checks an API key/secret pair; a bad pair throws UnauthorizedError. */
 export interface ApiKeyAuthenticator {

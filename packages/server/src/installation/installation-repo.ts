@@ -96,13 +96,4 @@ export class InstallationRepo {
   async addMember(groupId: string, userId: string): Promise<void> {
     await this.db.insertInto('group_members').values({ group_id: groupId, user_id: userId }).execute();
   }
-
-  async groupIdByRole(role: GroupSystemRole): Promise<string | undefined> {
-    const r = await this.db
-      .selectFrom('groups')
-      .select('id')
-      .where('system_role', '=', role)
-      .executeTakeFirst();
-    return r?.id;
-  }
 }
