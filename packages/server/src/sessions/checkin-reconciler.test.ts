@@ -1,10 +1,59 @@
-import type { AgentCheckinRequest, ReportedSession } from '@porthole/contracts';
-import { describe, expect, it } from 'vitest';
+import { type AgentCheckinRequest, type ReportedSession, settledSessionStates } from '@porthole/contracts';
+import { describe, expect, it, vi } from 'vitest';
 import { ManualClock } from '../platform/clock.js';
-import { InMemorySessions, sessionRow } from '../testing/in-memory-sessions.js';
 import { CheckinReconciler } from './checkin-reconciler.js';
+import type { SessionRepo, SessionRow } from './session-repo.js';
 
 const t0 = new Date('2026-01-01T00:00:00Z');
+const at = (ms: number) => new Date(t0.getTime() + ms);
+
+/** A session row as the repository returns it; which rows a query returns is the repository's job. */
+function row(over: Partial<SessionRow> & { id: string }): SessionRow {
+  return {
+    user_id: 'u1',
+    image_id: 'i1',
+    agent_id: 'a1',
+    zone_id: 'z1',
+    staging_id: null,
+    state: 'running',
+    state_reason: null,
+    cores: 1,
+    memory_mb: 1024,
+    container_id: 'c1',
+    url: null,
+    environment: null,
+    share_id: null,
+    driver_key: null,
+    created_at: t0,
+    updated_at: t0,
+    running_at: t0,
+    keepalive_at: t0,
+    expires_at: null,
+    last_activity_at: null,
+    ended_at: null,
+    keepalive_seconds: 3600,
+    keepalive_action: 'delete',
+    staged_at: null,
+    ...over,
+  };
+}
+
+/**
+ * The repository methods the reconciler takes: `live` is what `liveOnAgent` finds, `unknown` what
+ * `unknownOrEnded` answers, `lostRace` the ids whose conditional transition another replica won.
+ */
+function repo(live: SessionRow[], opts: { unknown?: string[]; lostRace?: string[] } = {}) {
+  return {
+    liveOnAgent: vi.fn<SessionRepo['liveOnAgent']>(async () => live),
+    setActivity: vi.fn<SessionRepo['setActivity']>(async () => undefined),
+    transition: vi.fn<SessionRepo['transition']>(async (id, _from, to, reason, now) => {
+      if (opts.lostRace?.includes(id)) return undefined;
+      const found = live.find((r) => r.id === id);
+      return found && { ...found, state: to, state_reason: reason, updated_at: now };
+    }),
+    unknownOrEnded: vi.fn<SessionRepo['unknownOrEnded']>(async () => opts.unknown ?? []),
+  };
+}
 
 function report(sessions: ReportedSession[]): AgentCheckinRequest {
   return {
@@ -39,14 +88,17 @@ describe('CheckinReconciler', () => {
   it('takes the agent’s word for settled sessions, both ways', async () => {
     const clock = new ManualClock(t0);
     clock.advance(60_000);
-    const sessions = new InMemorySessions([
-      sessionRow({ id: 'lost', state: 'lost' }),
-      sessionRow({ id: 'crashed', state: 'running' }),
-      sessionRow({ id: 'gone', state: 'running' }),
-      sessionRow({ id: 'same', state: 'paused' }),
-    ]);
-    const r = new CheckinReconciler(sessions, clock, 5);
-    const out = await r.reconcile(
+    const now = at(60_000);
+    const sessions = repo(
+      [
+        row({ id: 'lost', state: 'lost' }),
+        row({ id: 'crashed', state: 'running' }),
+        row({ id: 'gone', state: 'running' }),
+        row({ id: 'same', state: 'paused' }),
+      ],
+      { unknown: ['stranger'] },
+    );
+    const out = await new CheckinReconciler(sessions, clock, 5).reconcile(
       agent,
       report([
         reported('lost', 'running'),
@@ -55,42 +107,92 @@ describe('CheckinReconciler', () => {
         reported('stranger', 'running'),
       ]),
     );
-    const state = (id: string) => sessions.rows.find((s) => s.id === id);
-    expect(state('lost')?.state).toBe('running');
-    expect(state('crashed')).toMatchObject({
-      state: 'stopped',
-      state_reason: 'container exited with code 137',
-    });
-    expect(state('gone')).toMatchObject({
-      state: 'error',
-      state_reason: 'container missing on agent host-1',
-    });
-    expect(state('gone')?.ended_at).not.toBeNull();
-    expect(state('same')?.state).toBe('paused');
+    expect(sessions.liveOnAgent).toHaveBeenCalledWith('a1');
+    // Each move is conditional on the session still being settled; `same` is not touched.
+    expect(sessions.transition.mock.calls).toEqual([
+      ['lost', settledSessionStates, 'running', 'container is running on the agent', now],
+      ['crashed', settledSessionStates, 'stopped', 'container exited with code 137', now],
+      ['gone', settledSessionStates, 'error', 'container missing on agent host-1', now],
+    ]);
+    expect(out.changed).toEqual([
+      { sessionId: 'lost', from: 'lost', to: 'running', reason: 'container is running on the agent' },
+      { sessionId: 'crashed', from: 'running', to: 'stopped', reason: 'container exited with code 137' },
+      { sessionId: 'gone', from: 'running', to: 'error', reason: 'container missing on agent host-1' },
+    ]);
+    // Every reported container is checked against the database; the ones it does not know go.
+    expect(sessions.unknownOrEnded).toHaveBeenCalledWith(['lost', 'crashed', 'same', 'stranger']);
     expect(out.removeSessions).toEqual(['stranger']);
-    expect(out.changed).toHaveLength(3);
+  });
+
+  it('reports only the moves it made, not those another replica made first', async () => {
+    const clock = new ManualClock(at(60_000));
+    const sessions = repo([row({ id: 'won' }), row({ id: 'raced' })], { lostRace: ['raced'] });
+    const out = await new CheckinReconciler(sessions, clock, 5).reconcile(
+      agent,
+      report([reported('won', 'paused'), reported('raced', 'paused')]),
+    );
+    expect(sessions.transition).toHaveBeenCalledTimes(2);
+    expect(out.changed.map((c) => c.sessionId)).toEqual(['won']);
   });
 
   it('leaves sessions that a request is driving alone, and gives fresh ones a grace period', async () => {
     const clock = new ManualClock(t0);
-    const sessions = new InMemorySessions([
-      sessionRow({ id: 'starting', state: 'starting' }),
-      sessionRow({ id: 'fresh', state: 'running', updated_at: t0 }),
-    ]);
-    clock.advance(5_000);
+    const live = [
+      row({ id: 'starting', state: 'starting', updated_at: at(-60_000) }),
+      row({ id: 'deleting', state: 'deleting', updated_at: at(-60_000) }),
+      row({ id: 'fresh', state: 'running', updated_at: t0 }),
+    ];
+    // The grace is two check-ins (10 s here): within it, a missing container is no evidence.
+    clock.advance(9_999);
+    const sessions = repo(live);
     const out = await new CheckinReconciler(sessions, clock, 5).reconcile(agent, report([]));
-    expect(sessions.rows.map((s) => s.state)).toEqual(['starting', 'running']);
+    expect(sessions.transition).not.toHaveBeenCalled();
     expect(out.changed).toEqual([]);
+
+    clock.advance(1);
+    const later = repo(live);
+    const after = await new CheckinReconciler(later, clock, 5).reconcile(agent, report([]));
+    expect(later.transition.mock.calls).toEqual([
+      ['fresh', settledSessionStates, 'error', 'container missing on agent host-1', at(10_000)],
+    ]);
+    expect(after.changed.map((c) => c.sessionId)).toEqual(['fresh']);
   });
 
-  it('records the last activity the agent saw', async () => {
+  it('records the last activity the agent saw, only where it is newer than the stored one', async () => {
     const clock = new ManualClock(t0);
-    const sessions = new InMemorySessions([sessionRow({ id: 's', state: 'running' })]);
-    const at = '2026-01-01T00:00:30.000Z';
+    const sessions = repo([
+      row({ id: 'never', state: 'running', last_activity_at: null }),
+      row({ id: 'older', state: 'running', last_activity_at: at(10_000) }),
+      row({ id: 'newer', state: 'running', last_activity_at: at(40_000) }),
+      row({ id: 'quiet', state: 'running', last_activity_at: null }),
+    ]);
+    const seen = '2026-01-01T00:00:30.000Z';
     await new CheckinReconciler(sessions, clock, 5).reconcile(
       agent,
-      report([reported('s', 'running', { lastActivityAt: at })]),
+      report([
+        reported('never', 'running', { lastActivityAt: seen }),
+        reported('older', 'running', { lastActivityAt: seen }),
+        reported('newer', 'running', { lastActivityAt: seen }),
+        reported('quiet', 'running'),
+      ]),
     );
-    expect(sessions.rows[0]?.last_activity_at?.toISOString()).toBe(at);
+    // One statement for the whole report.
+    expect(sessions.setActivity.mock.calls).toEqual([
+      [
+        [
+          { id: 'never', at: new Date(seen) },
+          { id: 'older', at: new Date(seen) },
+        ],
+      ],
+    ]);
+  });
+
+  it('writes no activity when there is none to record', async () => {
+    const sessions = repo([row({ id: 's', last_activity_at: at(40_000) })]);
+    await new CheckinReconciler(sessions, new ManualClock(t0), 5).reconcile(
+      agent,
+      report([reported('s', 'running', { lastActivityAt: at(30_000).toISOString() })]),
+    );
+    expect(sessions.setActivity).not.toHaveBeenCalled();
   });
 });
