@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { RuntimeError } from '../runtime/container-runtime.js';
 import { MemoryRuntime } from '../testkit/memory-runtime.js';
 import { AgentError } from '../util/errors.js';
-import { RfbNotReadyError } from './readiness.js';
+import { RfbNotReadyError, type WaitForRfbOptions } from './readiness.js';
 import { SessionReconciler } from './reconciler.js';
 import { SessionRegistry } from './registry.js';
 import { SessionService } from './session-service.js';
@@ -19,11 +19,12 @@ function setup() {
   const registry = new SessionRegistry();
   const agentId = randomUUID();
   const reconciler = new SessionReconciler({ runtime, registry, agentId, logger });
-  let rfb: () => Promise<{ elapsedMs: number; attempts: number; version: string }> = async () => ({
-    elapsedMs: 5,
-    attempts: 1,
-    version: '003.008',
-  });
+  let rfb: (options: WaitForRfbOptions) => Promise<{ elapsedMs: number; attempts: number; version: string }> =
+    async () => ({
+      elapsedMs: 5,
+      attempts: 1,
+      version: '003.008',
+    });
   const service = new SessionService({
     runtime,
     registry,
@@ -31,7 +32,7 @@ function setup() {
     agentId,
     logger,
     host: () => ({ cores: 4, memoryBytes: 8 * 1024 ** 3 }),
-    waitForRfb: () => rfb(),
+    waitForRfb: (options) => rfb(options),
     randomPassword: () => 'secret-pw',
   });
   return { runtime, registry, reconciler, service, agentId, setRfb: (f: typeof rfb) => (rfb = f) };
@@ -158,6 +159,39 @@ describe('SessionService lifecycle', () => {
     await expect(service.ready('s8', 1000)).rejects.toMatchObject({ statusCode: 409 });
     await expect(service.pause('s8')).rejects.toMatchObject({ statusCode: 409 });
     await expect(service.get('nope')).rejects.toMatchObject({ statusCode: 404 });
+  });
+
+  it('ends a readiness wait that a destroy overtook while the container was looked up', async () => {
+    const { runtime, service, setRfb } = setup();
+    await service.create(body('s10'));
+    // ready() inspects the container twice before it probes; the second answer (taken while the
+    // container still existed) is held back until the destroy has finished.
+    const inspect = runtime.inspect.bind(runtime);
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let calls = 0;
+    runtime.inspect = async (id) => {
+      const info = await inspect(id);
+      calls += 1;
+      if (calls === 2) await held;
+      return info;
+    };
+    // Like the real probe of a removed port: only an abort ends it before its (long) timeout.
+    setRfb(
+      (options) =>
+        new Promise((_resolve, reject) => {
+          const aborted = () => reject(new RfbNotReadyError('aborted', 1, 1, null));
+          if (options.signal?.aborted) aborted();
+          options.signal?.addEventListener('abort', aborted, { once: true });
+        }),
+    );
+    const ready = service.ready('s10', 90_000);
+    while (calls < 2) await new Promise((r) => setImmediate(r));
+    expect(await service.destroy('s10')).toBe(true);
+    release();
+    await expect(ready).rejects.toMatchObject({ statusCode: 404 });
   });
 
   it('destroy is idempotent and reports whether it removed anything', async () => {

@@ -216,11 +216,9 @@ export class SessionService {
 
   /** Waits until websockify answers with the RFB banner; 504 when it does not in time. */
   async ready(sessionId: string, timeoutMs: number, signal?: AbortSignal): Promise<{ readyMs: number }> {
-    const record = await this.reread(await this.require(sessionId));
-    if (record.state !== 'running' || !record.hostPort) throw notRunning(record, 'probed');
-    if (!record.vncPassword) {
-      throw new AgentError('conflict', `session ${sessionId} has no VNC password; it cannot be streamed`);
-    }
+    // Registered before the container is looked up: a destroy that runs while the lookup is in
+    // flight (it inspects the container twice) must still find this wait and end it, or the wait
+    // would probe a removed port until its timeout and hold the agent's shutdown that long.
     const wait = new AbortController();
     const forward = () => wait.abort();
     if (signal?.aborted) wait.abort();
@@ -228,7 +226,13 @@ export class SessionService {
     const waits = this.readyWaits.get(sessionId) ?? new Set<AbortController>();
     this.readyWaits.set(sessionId, waits);
     waits.add(wait);
+    let record: SessionRecord | undefined;
     try {
+      record = await this.reread(await this.require(sessionId));
+      if (record.state !== 'running' || !record.hostPort) throw notRunning(record, 'probed');
+      if (!record.vncPassword) {
+        throw new AgentError('conflict', `session ${sessionId} has no VNC password; it cannot be streamed`);
+      }
       const ready = await this.deps.waitForRfb({
         port: record.hostPort,
         password: record.vncPassword,
@@ -245,7 +249,8 @@ export class SessionService {
         );
       }
       if (error instanceof RfbNotReadyError) {
-        this.log(record).warn({ err: error.message, attempts: error.attempts }, 'session not ready');
+        const log = record ? this.log(record) : this.deps.logger.child({ sessionId });
+        log.warn({ err: error.message, attempts: error.attempts }, 'session not ready');
         throw new AgentError('unavailable', error.message, {
           statusCode: error.permanent ? 502 : 504,
           details: { attempts: error.attempts, elapsedMs: error.elapsedMs },
