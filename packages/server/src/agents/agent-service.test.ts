@@ -4,7 +4,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { ConflictError, InvalidError, NotFoundError, UnauthorizedError } from '../errors.js';
 import { ManualClock } from '../platform/clock.js';
 import { sha256 } from '../platform/crypto.js';
-import { agentRow, DESKTOP_IMAGE } from '../testing/agent-rows.js';
+import { agentRow, DESKTOP_IMAGE } from '../testkit/rows.js';
 import type { AgentAllocation, AgentRepo, AgentRow } from './agent-repo.js';
 import { AgentService, type CheckinReconciler } from './agent-service.js';
 import type { RegistrationTokens } from './grant-keys.js';

@@ -3,8 +3,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { type AgentAddress, AgentCallError, type AgentClient } from '../agents/agent-client.js';
 import type { AgentRepo } from '../agents/agent-repo.js';
 import { ManualClock } from '../platform/clock.js';
-import { agentRow, DESKTOP_IMAGE } from '../testing/agent-rows.js';
-import { InMemorySessions, sessionRow } from '../testing/in-memory-sessions.js';
+import { agentRow, DESKTOP_IMAGE, sessionRow } from '../testkit/rows.js';
 import type { LaunchImage, LaunchRepo } from './launch-repo.js';
 import { Provisioner } from './provisioner.js';
 import type { SessionListRow, SessionRepo, SessionRow } from './session-repo.js';
@@ -25,37 +24,35 @@ const desktop: LaunchImage = {
   run_config: { environment: { LANG: 'en_US.UTF-8', TZ: 'UTC' } },
 };
 
-/** Reads answer copies, as a database does. */
-class FakeSessions extends InMemorySessions {
-  readonly clearEnvironment = vi.fn(async (id: string) => {
-    const row = this.rows.find((r) => r.id === id);
-    if (row) row.environment = null;
-  });
-  override async find(id: string) {
-    const row = await super.find(id);
-    return row ? { ...row } : undefined;
-  }
-  override async transition(...args: Parameters<InMemorySessions['transition']>) {
-    const row = await super.transition(...args);
-    return row ? { ...row } : undefined;
-  }
-  async findView(id: string): Promise<SessionListRow | undefined> {
-    const row = await this.find(id);
-    return row
-      ? { ...row, username: 'alice', image_name: 'desktop', image_friendly_name: 'Desktop', agent_name: null }
-      : undefined;
-  }
-  /** What a delete from another request does to the row. */
-  deleteNow(id: string, now: Date) {
-    const row = this.rows.find((r) => r.id === id);
-    if (row) Object.assign(row, { state: 'deleted', state_reason: 'deleted by owner', ended_at: now });
-  }
-}
-
 function setup(row: SessionRow, opts: { images?: LaunchImage[] } = {}) {
   const clock = new ManualClock(t0);
-  const sessions = new FakeSessions([row]);
-  const transition = vi.spyOn(sessions, 'transition');
+  // The repository is mocked: `find` answers the row given, every `transition` succeeds (answering
+  // the row in its new state) unless a test says otherwise. Nothing moves: what a test pins is
+  // the calls the provisioner makes; the queries have their own itest.
+  const sessions = {
+    find: vi.fn(async (_id: string): Promise<SessionRow | undefined> => ({ ...row })),
+    findView: vi.fn(
+      async (_id: string): Promise<SessionListRow | undefined> => ({
+        ...row,
+        username: 'alice',
+        image_name: 'desktop',
+        image_friendly_name: 'Desktop',
+        agent_name: null,
+      }),
+    ),
+    transition: vi.fn<SessionRepo['transition']>(async (_id, _from, to, reason, now, extra = {}) =>
+      sessionRow({ ...row, state: to, state_reason: reason, updated_at: now, ...extra }),
+    ),
+    clearEnvironment: vi.fn(async (_id: string) => undefined),
+  } satisfies Partial<SessionRepo>;
+  const transition = sessions.transition;
+  /** What a delete from another request does: from now on the row is ended and moves no more. */
+  const deleteNow = () => {
+    sessions.find.mockResolvedValue(
+      sessionRow({ ...row, state: 'deleted', state_reason: 'deleted by owner', ended_at: clock.now() }),
+    );
+    transition.mockResolvedValue(undefined);
+  };
   const agentRows = [agentRow({ id: 'a1' })];
   const agents = { find: vi.fn(async (id: string) => agentRows.find((a) => a.id === id)) };
   const images = new Map((opts.images ?? [desktop]).map((i) => [i.id, i]));
@@ -85,8 +82,7 @@ function setup(row: SessionRow, opts: { images?: LaunchImage[] } = {}) {
     log,
     driverKey: () => 42,
   });
-  const state = () => sessions.rows[0];
-  return { clock, sessions, transition, client, log, provisioner, state };
+  return { clock, sessions, transition, client, log, provisioner, deleteNow };
 }
 
 const AGENT_ADDR = { id: 'a1', url: 'http://a1.test:8443' };
@@ -102,19 +98,22 @@ const requested = (over: Partial<SessionRow> = {}) =>
     ...over,
   });
 
+/** The move the provisioner makes when it fails a launch it claimed. */
+const failed = (reason: string) => ['s1', ['provisioning', 'starting'], 'error', reason, t0];
+
 describe('Provisioner', () => {
   it('drives a session from requested through provisioning and starting to running', async () => {
-    const { provisioner, client, sessions, transition, state, log } = setup(
+    const { provisioner, client, sessions, transition, log } = setup(
       requested({ environment: { TZ: 'Europe/Paris', TOKEN: 'abc' } }),
     );
     expect(await provisioner.provision('s1')).toBe('running');
-    expect(transition.mock.calls.map((c) => [c[1], c[2]])).toEqual([
-      [['requested'], 'provisioning'],
-      [['provisioning'], 'starting'],
-      [['starting'], 'running'],
+    expect(transition.mock.calls).toEqual([
+      // The lease key is stamped with the claim, so recovery can tell this process drives it.
+      ['s1', ['requested'], 'provisioning', null, t0, { driver_key: 42 }],
+      ['s1', ['provisioning'], 'starting', null, t0, { container_id: 'container-1' }],
+      ['s1', ['starting'], 'running', null, t0, { running_at: t0 }],
     ]);
-    // The lease key is stamped with the claim, so recovery can tell this process drives it.
-    expect(transition.mock.calls[0]?.[5]).toEqual({ driver_key: 42 });
+    expect(sessions.findView).toHaveBeenCalledWith('s1');
     expect(client.create).toHaveBeenCalledWith(AGENT_ADDR, {
       sessionId: 's1',
       ownerId: 'u1',
@@ -129,14 +128,11 @@ describe('Provisioner', () => {
       environment: { LANG: 'en_US.UTF-8', TZ: 'Europe/Paris', TOKEN: 'abc' },
     });
     expect(client.ready).toHaveBeenCalledWith(AGENT_ADDR, 's1', 90_000);
+    // The variables are dropped once the container has them.
     expect(sessions.clearEnvironment).toHaveBeenCalledWith('s1');
-    expect(state()).toMatchObject({
-      state: 'running',
-      container_id: 'container-1',
-      running_at: t0,
-      environment: null,
-      driver_key: 42,
-    });
+    expect(sessions.clearEnvironment.mock.invocationCallOrder[0]).toBeGreaterThan(
+      client.create.mock.invocationCallOrder[0] ?? Number.POSITIVE_INFINITY,
+    );
     expect(client.destroy).not.toHaveBeenCalled();
     expect(log.info).toHaveBeenCalledWith(
       { sessionId: 's1', agentId: 'a1', readyMs: 1200 },
@@ -145,25 +141,26 @@ describe('Provisioner', () => {
   });
 
   it('starts a staged session (no owner yet) as the staging user', async () => {
-    const { provisioner, client } = setup(requested({ user_id: null, staging_id: 'pool-1' }));
+    const { provisioner, client, sessions } = setup(requested({ user_id: null, staging_id: 'pool-1' }));
     expect(await provisioner.provision('s1')).toBe('running');
     expect(client.create).toHaveBeenCalledWith(
       AGENT_ADDR,
       expect.objectContaining({ ownerId: 'staging', ownerName: '' }),
     );
+    expect(sessions.findView).not.toHaveBeenCalled();
   });
 
   it("fails the session with the agent's message and removes what it made when create fails", async () => {
-    const { provisioner, client, state, log, sessions } = setup(requested({ environment: { TOKEN: 'abc' } }));
+    const { provisioner, client, transition, log, sessions } = setup(
+      requested({ environment: { TOKEN: 'abc' } }),
+    );
     client.create.mockRejectedValueOnce(new AgentCallError('image porthole/desktop:latest not found', 404));
     expect(await provisioner.provision('s1')).toBe('error');
-    expect(state()).toMatchObject({
-      state: 'error',
-      state_reason: 'agent host-a1: image porthole/desktop:latest not found',
-      ended_at: t0,
-      // A failed launch keeps no secrets it was given for the container.
-      environment: null,
-    });
+    expect(transition.mock.calls).toEqual([
+      ['s1', ['requested'], 'provisioning', null, t0, { driver_key: 42 }],
+      failed('agent host-a1: image porthole/desktop:latest not found'),
+    ]);
+    // A failed launch keeps no secrets it was given for the container.
     expect(sessions.clearEnvironment).toHaveBeenCalledWith('s1');
     expect(client.destroy).toHaveBeenCalledWith(AGENT_ADDR, 's1');
     expect(client.ready).not.toHaveBeenCalled();
@@ -174,61 +171,66 @@ describe('Provisioner', () => {
   });
 
   it('fails the session when the desktop does not become ready', async () => {
-    const { provisioner, client, state } = setup(requested());
+    const { provisioner, client, transition } = setup(requested());
     client.ready.mockRejectedValueOnce(new AgentCallError('not ready after 90000 ms', 504));
     expect(await provisioner.provision('s1')).toBe('error');
-    expect(state()).toMatchObject({
-      state: 'error',
-      state_reason: 'agent host-a1: not ready after 90000 ms',
-    });
+    expect(transition.mock.calls.map((c) => c[2])).toEqual(['provisioning', 'starting', 'error']);
+    expect(transition.mock.calls[2]).toEqual(failed('agent host-a1: not ready after 90000 ms'));
     expect(client.destroy).toHaveBeenCalledWith(AGENT_ADDR, 's1');
   });
 
   it('removes the container of a session deleted while it was being created', async () => {
-    const { provisioner, client, sessions, clock, state } = setup(requested());
+    const { provisioner, client, transition, deleteNow } = setup(requested());
     client.create.mockImplementationOnce(async (_agent, body) => {
-      sessions.deleteNow('s1', clock.now());
+      deleteNow();
       return { sessionId: body.sessionId, containerId: 'container-1', state: 'running', hostPort: 1 };
     });
     expect(await provisioner.provision('s1')).toBe('deleted');
     expect(client.ready).not.toHaveBeenCalled();
     expect(client.destroy).toHaveBeenCalledWith(AGENT_ADDR, 's1');
-    expect(state()).toMatchObject({ state: 'deleted', state_reason: 'deleted by owner' });
+    // The move to starting found the session ended; nothing overwrites the delete.
+    expect(transition.mock.calls.map((c) => c[2])).toEqual(['provisioning', 'starting']);
   });
 
   it('removes the container of a session deleted while it was starting', async () => {
-    const { provisioner, client, sessions, clock, state } = setup(requested());
+    const { provisioner, client, transition, deleteNow } = setup(requested());
     client.ready.mockImplementationOnce(async () => {
-      sessions.deleteNow('s1', clock.now());
+      deleteNow();
       return { readyMs: 5 };
     });
     expect(await provisioner.provision('s1')).toBe('deleted');
     expect(client.destroy).toHaveBeenCalledWith(AGENT_ADDR, 's1');
-    expect(state()?.state).toBe('deleted');
+    expect(transition.mock.calls.map((c) => c[2])).toEqual(['provisioning', 'starting', 'running']);
   });
 
   it('leaves a session alone that is not in a state it starts from', async () => {
-    const { provisioner, client, state } = setup(requested({ state: 'running' }));
+    const { provisioner, client, transition, sessions } = setup(requested({ state: 'running' }));
+    // The conditional claim finds the session in none of the states it starts from.
+    transition.mockResolvedValueOnce(undefined);
     expect(await provisioner.provision('s1')).toBe('running');
     expect(client.create).not.toHaveBeenCalled();
-    expect(state()?.state).toBe('running');
+    expect(transition.mock.calls).toEqual([
+      ['s1', ['requested'], 'provisioning', null, t0, { driver_key: 42 }],
+    ]);
+    expect(sessions.find).toHaveBeenCalledWith('s1');
   });
 
   it('fails a session whose workspace was removed before it started, without calling the agent', async () => {
-    const { provisioner, client, state } = setup(requested(), { images: [] });
+    const { provisioner, client, transition } = setup(requested(), { images: [] });
     expect(await provisioner.provision('s1')).toBe('error');
-    expect(state()).toMatchObject({
-      state: 'error',
-      state_reason: 'the agent or workspace was removed before the session started',
-    });
+    expect(transition.mock.calls).toEqual([
+      ['s1', ['requested'], 'provisioning', null, t0, { driver_key: 42 }],
+      failed('the agent or workspace was removed before the session started'),
+    ]);
     expect(client.create).not.toHaveBeenCalled();
   });
 
   it('drives a session once when asked twice at once', async () => {
-    const { provisioner, client } = setup(requested());
+    const { provisioner, client, transition } = setup(requested());
     const [a, b] = await Promise.all([provisioner.provision('s1'), provisioner.provision('s1')]);
     expect([a, b]).toEqual(['running', 'provisioning']);
     expect(client.create).toHaveBeenCalledTimes(1);
+    expect(transition).toHaveBeenCalledTimes(3);
     expect(provisioner.isDriving('s1')).toBe(false);
   });
 });

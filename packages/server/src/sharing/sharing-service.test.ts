@@ -6,7 +6,7 @@ import { ConflictError, ForbiddenError, NotFoundError } from '../errors.js';
 import type { Caller } from '../http/caller.js';
 import { ManualClock } from '../platform/clock.js';
 import type { SessionRow } from '../sessions/session-repo.js';
-import { sessionRow } from '../testing/in-memory-sessions.js';
+import { sessionRow } from '../testkit/rows.js';
 import type { SharingRepo } from './sharing-repo.js';
 import { SharingService } from './sharing-service.js';
 
