@@ -167,6 +167,21 @@ describe('porthole secrets', () => {
     expect(refused.status).toBe(401);
   }, 60_000);
 
+  it('refuses a check-in with a real agent id and a wrong secret (the server keeps only its SHA-256)', async () => {
+    const [row] = await query<{ secret_hash: Buffer }>(
+      t.database.url,
+      'SELECT secret_hash FROM agents WHERE id = $1',
+      [agent.agentId],
+    );
+    expect(row?.secret_hash).toHaveLength(32);
+    const res = await fetch(`${t.server.url}/api/agent/checkin`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Agent ${agent.agentId}:not-the-secret` },
+      body: '{}',
+    });
+    expect(res.status).toBe(401);
+  });
+
   it('rejects an unknown action with exit 2 and the usage', async () => {
     const r = await runPorthole(['secrets', 'rotate-everything', '--database-url', t.database.url]);
     expect(r.code).toBe(2);
