@@ -7,6 +7,7 @@ const commands: Record<string, () => Promise<Command>> = {
   agent: () => import('./commands/agent.js'),
   migrate: () => import('./commands/migrate.js'),
   user: () => import('./commands/user.js'),
+  secrets: () => import('./commands/secrets.js'),
   images: () => import('./commands/images.js'),
   'nginx-config': () => import('./commands/nginx-config.js'),
 };
@@ -19,6 +20,7 @@ Commands:
   agent         run an agent on a Docker host
   migrate       apply database migrations and exit
   user          create users and reset passwords
+  secrets       rotate the grant signing key or the agent registration token
   images        build the workspace images
   nginx-config  print the production nginx configuration
 

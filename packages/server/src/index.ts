@@ -1,3 +1,9 @@
+export {
+  publicKeyFingerprint,
+  RegistrationTokens,
+  type RotatedGrantKey,
+  rotateGrantSigningKey,
+} from './agents/grant-keys.js';
 export { type RunningServer, startServer } from './app/server.js';
 export type { ServerConfig } from './config.js';
 export { redactUrl } from './db/database.js';
@@ -6,6 +12,7 @@ export { type OpenedDatabase, openConfiguredDatabase } from './db/open.js';
 export { prepareDatabase } from './installation/prepare-database.js';
 export { argon2Hasher } from './platform/password-hasher.js';
 export { type NginxConfigOptions, renderNginxConfig } from './proxy/nginx-config.js';
+export { SystemSettingsRepo } from './system-settings/system-settings-repo.js';
 export { UserAdminService } from './users/user-admin-service.js';
 export { UserRepo } from './users/user-repo.js';
 export { version } from './version.js';

@@ -1,8 +1,15 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
 import type { GrantPayload } from '@porthole/contracts';
 
+/** What grant issuers need: the server's signer may swap its key underneath (key rotation). */
+export interface GrantIssuer {
+  readonly publicKeyPem: string;
+  sign(payload: GrantPayload): string;
+  issue(p: Omit<GrantPayload, 'exp'>, ttlSeconds: number, nowMs?: number): string;
+}
+
 /** Signs grants with the installation's Ed25519 key; agents verify them with the public half. */
-export class GrantSigner {
+export class GrantSigner implements GrantIssuer {
   private readonly key: KeyObject;
   readonly publicKeyPem: string;
 

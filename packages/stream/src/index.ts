@@ -16,5 +16,5 @@ export { closeFrame, FrameBoundary } from './ws-frames.js';
 export const GRANT_HEADER = 'x-porthole-grant';
 
 // Grants: the server signs (Ed25519), agents verify; one format, written and read in one place.
-export { GrantSigner } from './grant-signer.js';
+export { type GrantIssuer, GrantSigner } from './grant-signer.js';
 export { type GrantCheck, GrantVerifier } from './grant-verifier.js';

@@ -6,7 +6,7 @@ import type {
   AgentSessionState,
   GrantPayload,
 } from '@porthole/contracts';
-import type { GrantSigner } from '@porthole/stream';
+import type { GrantIssuer } from '@porthole/stream';
 
 export interface AgentAddress {
   id: string;
@@ -41,7 +41,7 @@ const GRANT_TTL_SECONDS = 60;
 
 /** Calls the agent API; every call carries a short-lived grant bound to agent, session and action. */
 export class HttpAgentClient implements AgentClient {
-  constructor(private readonly signer: GrantSigner) {}
+  constructor(private readonly signer: GrantIssuer) {}
 
   create(agent: AgentAddress, body: AgentCreateSession): Promise<AgentSessionState> {
     return this.call(agent, body.sessionId, 'create', 'POST', '/v1/sessions', body, 120_000);

@@ -8,7 +8,7 @@ import type {
   AgentView,
   PendingDisconnect,
 } from '@porthole/contracts';
-import type { GrantSigner } from '@porthole/stream';
+import type { GrantIssuer } from '@porthole/stream';
 import { ConflictError, InvalidError, NotFoundError, UnauthorizedError } from '../errors.js';
 import type { EventHub } from '../events/domain-events.js';
 import type { Clock } from '../platform/clock.js';
@@ -35,7 +35,7 @@ export interface CheckinReconciler {
 export interface AgentServiceDeps {
   agents: AgentRepo;
   tokens: RegistrationTokens;
-  signer: GrantSigner;
+  signer: GrantIssuer;
   reconciler: CheckinReconciler;
   health: Pick<AgentHealth, 'checkedIn'>;
   clock: Clock;

@@ -1,10 +1,9 @@
-import type { GrantSigner } from '@porthole/stream';
 import type { Logger } from 'pino';
 import { HttpAgentClient } from '../agents/agent-client.js';
 import { AgentHealth } from '../agents/agent-health.js';
 import { AgentRepo } from '../agents/agent-repo.js';
 import { AgentService } from '../agents/agent-service.js';
-import { loadGrantSigner, RegistrationTokens } from '../agents/grant-keys.js';
+import { RegistrationTokens, ReloadingGrantSigner } from '../agents/grant-keys.js';
 import { ApiKeyRepo } from '../api-keys/api-key-repo.js';
 import { ApiKeyService } from '../api-keys/api-key-service.js';
 import { AttemptLimiter } from '../auth/attempt-limiter.js';
@@ -29,7 +28,7 @@ import { KasmUsers } from '../kasm-api/kasm-users.js';
 import { OneTimeLoginRepo } from '../kasm-api/one-time-login-repo.js';
 import { OneTimeLoginService } from '../kasm-api/one-time-login-service.js';
 import { DriverLease } from '../manager/driver-lease.js';
-import { AgentHealthLoop, ExpiryLoop, Manager, RecoveryLoop } from '../manager/loops.js';
+import { AgentHealthLoop, ExpiryLoop, GrantKeyLoop, Manager, RecoveryLoop } from '../manager/loops.js';
 import type { Clock } from '../platform/clock.js';
 import { argon2Hasher } from '../platform/password-hasher.js';
 import { EmbeddedProxy } from '../proxy/embedded-proxy.js';
@@ -65,7 +64,7 @@ export interface Services {
   staging: StagingService;
   /** The effective group settings of a user (the lowest priority number wins). */
   settings: EffectiveSettingsService;
-  grants: GrantSigner;
+  grants: ReloadingGrantSigner;
   manager: Manager;
   /** Started with the manager: marks the launches this process drives (see driver-lease.ts). */
   driverLease: DriverLease;
@@ -149,7 +148,7 @@ export async function createServices(ctx: ServiceContext): Promise<Services> {
     clock,
     pingDatabase: () => database.ping(),
   });
-  const grants = await loadGrantSigner(repos.systemSettings);
+  const grants = await ReloadingGrantSigner.load(repos.systemSettings);
   const client = new HttpAgentClient(grants);
   const settings = new EffectiveSettingsService(repos.groups);
   const driverLease = new DriverLease({ connect: () => database.dedicated(), log });
@@ -203,6 +202,8 @@ export async function createServices(ctx: ServiceContext): Promise<Services> {
         everyMs: 5_000,
       },
       { loop: new StagingLoop({ repo: repos.staging, sessions, clock, log }), everyMs: loopMs },
+      // A rotated key (CLI or another replica) is in use here within 2 s, agents have it one check-in later.
+      { loop: new GrantKeyLoop(grants, log), everyMs: 2_000 },
     ],
     log,
   );

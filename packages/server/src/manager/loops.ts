@@ -1,5 +1,6 @@
 import { startingSessionStates } from '@porthole/contracts';
 import type { AgentHealth } from '../agents/agent-health.js';
+import { publicKeyFingerprint, type ReloadingGrantSigner } from '../agents/grant-keys.js';
 import type { Clock } from '../platform/clock.js';
 import type { Provisioner } from '../sessions/provisioner.js';
 import type { SessionRepo } from '../sessions/session-repo.js';
@@ -22,6 +23,25 @@ export class AgentHealthLoop implements Loop {
 
   tick(): Promise<number> {
     return this.health.sweep();
+  }
+}
+
+/** Every replica re-reads the grant signing key, so a rotation needs no restart (grant-keys.ts). */
+export class GrantKeyLoop implements Loop {
+  readonly name = 'grant-key';
+  constructor(
+    private readonly signer: Pick<ReloadingGrantSigner, 'refresh' | 'publicKeyPem'>,
+    private readonly log: LoopLog,
+  ) {}
+
+  async tick(): Promise<number> {
+    const changed = await this.signer.refresh();
+    if (changed > 0)
+      this.log.info(
+        { fingerprint: publicKeyFingerprint(this.signer.publicKeyPem) },
+        'grant signing key reloaded',
+      );
+    return changed;
   }
 }
 

@@ -1,5 +1,5 @@
 import type { SessionRole } from '@porthole/contracts';
-import type { GrantSigner } from '@porthole/stream';
+import type { GrantIssuer } from '@porthole/stream';
 import type { AgentRepo } from '../agents/agent-repo.js';
 import {
   ConflictError,
@@ -41,7 +41,7 @@ export class StreamAuthService {
     private readonly deps: {
       sessions: Pick<SessionRepo, 'find'>;
       agents: Pick<AgentRepo, 'find'>;
-      signer: GrantSigner;
+      signer: GrantIssuer;
       /** Share participants and their roles. */
       participants: { participantRole(sessionId: string, userId: string): Promise<ParticipantRole | null> };
       clock: Clock;
