@@ -30,6 +30,7 @@ import { OneTimeLoginRepo } from '../kasm-api/one-time-login-repo.js';
 import { OneTimeLoginService } from '../kasm-api/one-time-login-service.js';
 import { DriverLease } from '../manager/driver-lease.js';
 import { AgentHealthLoop, ExpiryLoop, Manager, RecoveryLoop } from '../manager/loops.js';
+import { ServerMetrics } from '../metrics/server-metrics.js';
 import type { Clock } from '../platform/clock.js';
 import { argon2Hasher } from '../platform/password-hasher.js';
 import { EmbeddedProxy } from '../proxy/embedded-proxy.js';
@@ -89,6 +90,8 @@ export interface Services {
   kasm: KasmApi;
   /** Cross-resource reactions (events/domain-events.ts), subscribed below. */
   events: EventHub;
+  /** This server's Prometheus registry (`GET /metrics`); one per server, never prom-client's global. */
+  metrics: ServerMetrics;
 }
 
 export interface ServiceContext {
@@ -127,6 +130,7 @@ export async function createServices(ctx: ServiceContext): Promise<Services> {
   const repos = repositories(database);
   const events = new EventHub(log);
   const checkinSeconds = config.checkinSeconds ?? 5;
+  const metrics = new ServerMetrics();
 
   const apiKeys = new ApiKeyService(repos.apiKeys, clock);
   const auth = new AuthService({
@@ -161,6 +165,7 @@ export async function createServices(ctx: ServiceContext): Promise<Services> {
     clock,
     log,
     driverKey: () => driverLease.current(),
+    metrics,
   });
   const sessions = new SessionService({
     sessions: repos.sessions,
@@ -173,6 +178,7 @@ export async function createServices(ctx: ServiceContext): Promise<Services> {
     checkinSeconds,
     log,
     events,
+    metrics,
   });
   const health = new AgentHealth({
     agents: repos.agents,
@@ -192,6 +198,7 @@ export async function createServices(ctx: ServiceContext): Promise<Services> {
     pendingDisconnects: repos.pendingDisconnects,
     events,
     log,
+    metrics,
   });
   const loopMs = Math.max(1000, Math.floor((checkinSeconds * 1000) / 2));
   const manager = new Manager(
@@ -242,6 +249,16 @@ export async function createServices(ctx: ServiceContext): Promise<Services> {
     ),
   };
 
+  const proxy = new EmbeddedProxy({ auth, streams, log, trustedProxies: config.trustedProxies });
+  metrics.readAtScrape({
+    sessionsByState: () => repos.sessions.countByState(),
+    agentsOnline: () => agents.onlineCount(),
+    streams: () => proxy.streamMeters(),
+    pool: () => database.poolUse(),
+    bus: () => ({ kind: bus.kind, available: bus.available() }),
+    log,
+  });
+
   // Who reacts to what: the emitting service knows none of these.
   events.on('sessionEnded', ({ sessionId }) => sharing.sessionEnded(sessionId));
   events.on('signedOut', ({ userId, signIn, exceptSignIn }) =>
@@ -271,7 +288,7 @@ export async function createServices(ctx: ServiceContext): Promise<Services> {
     imageBuilds: new ImageBuildService(clock),
     workspaces: new WorkspaceService(repos.images),
     streams,
-    proxy: new EmbeddedProxy({ auth, streams, log, trustedProxies: config.trustedProxies }),
+    proxy,
     bus,
     sharing,
     chat,
@@ -279,5 +296,6 @@ export async function createServices(ctx: ServiceContext): Promise<Services> {
     oneTimeLogins,
     kasm,
     events,
+    metrics,
   };
 }
