@@ -30,7 +30,7 @@ const BEARER = /^bearer\s+(\S+)\s*$/i;
  */
 export async function metricsAccess(req: MetricsRequest, deps: MetricsAccessDeps): Promise<MetricsGrant> {
   const authorization = req.headers.authorization;
-  if (authorization && /^bearer\s/i.test(authorization)) {
+  if (authorization && /^\s*bearer(\s|$)/i.test(authorization)) {
     const credential = BEARER.exec(authorization)?.[1];
     if (!credential)
       throw new UnauthorizedError('bearer credentials must be the metrics token or an API key');
