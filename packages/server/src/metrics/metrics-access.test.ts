@@ -11,7 +11,7 @@ const SESSION = 'a'.repeat(43);
 
 const admin: Caller = { userId: 'u1', username: 'admin', isAdmin: true };
 const user: Caller = { userId: 'u2', username: 'user', isAdmin: false };
-const key = (permissions: Array<'global_admin' | 'users_auth'>): Caller => ({
+const key = (permissions: Array<'global_admin' | 'sessions_view'>): Caller => ({
   userId: '00000000-0000-0000-0000-000000000000',
   username: 'api-key:scraper',
   isAdmin: false,
@@ -72,7 +72,7 @@ describe('metrics access', () => {
       setup({ apiKey: key(['global_admin']) }).check(REMOTE, { authorization: 'Bearer k1:secret' }),
     ).resolves.toBe('api-key');
     await expect(
-      setup({ apiKey: key(['users_auth']) }).check(REMOTE, { authorization: 'Bearer k1:secret' }),
+      setup({ apiKey: key(['sessions_view']) }).check(REMOTE, { authorization: 'Bearer k1:secret' }),
     ).rejects.toBeInstanceOf(ForbiddenError);
     await expect(setup().check(REMOTE, { authorization: 'Bearer k1:wrong' })).rejects.toBeInstanceOf(
       UnauthorizedError,
