@@ -1,4 +1,4 @@
-import type { ApiKeyCreated, ImageView } from '@porthole/contracts';
+import type { ApiKeyCreated, ImageView, StagingView } from '@porthole/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { http } from '../../support/http.js';
 import {
@@ -144,6 +144,41 @@ describe('metric values', () => {
     expect(sample(agentText, 'porthole_agent_checkin_failures_total')).toBe(0);
     expect(agentText).toMatch(/^process_resident_memory_bytes /m);
 
+    await alice.api.expect(204, 'DELETE', `/api/sessions/${created.body.id}`);
+  });
+
+  it('counts a staged launch, and not the standby the pool starts for it', async () => {
+    const before = await scrape();
+    const zone = await plane.defaultZone();
+    const pool = await plane.admin.expect<StagingView>(201, 'POST', '/api/admin/staging', {
+      zoneId: zone.id,
+      imageId: firefox.id,
+      desiredCount: 1,
+    });
+    await until(
+      'the pool to have one ready session',
+      async () =>
+        (await plane.admin.expect<StagingView>(200, 'GET', `/api/admin/staging/${pool.id}`)).readyCount === 1,
+      90_000,
+    );
+    const filled = await scrape();
+    const onDemand = 'porthole_launches_started_total{kind="on_demand"}';
+    expect(sample(filled, onDemand)).toBe(sample(before, onDemand));
+    expect(sample(filled, 'porthole_launch_duration_seconds_count{kind="on_demand"}')).toBe(
+      sample(before, 'porthole_launch_duration_seconds_count{kind="on_demand"}'),
+    );
+
+    const created = await launch(alice.api, firefox.id);
+    expect(created.status, created.text).toBe(201);
+    expect(created.body.state).toBe('running');
+    const after = await scrape();
+    const staged = 'porthole_launches_started_total{kind="staged"}';
+    expect(sample(after, staged)).toBe((sample(before, staged) ?? 0) + 1);
+    const took = 'porthole_launch_duration_seconds_count{kind="staged"}';
+    expect(sample(after, took)).toBe((sample(before, took) ?? 0) + 1);
+    expect(sample(after, onDemand)).toBe(sample(before, onDemand));
+
+    await plane.admin.expect(204, 'DELETE', `/api/admin/staging/${pool.id}`);
     await alice.api.expect(204, 'DELETE', `/api/sessions/${created.body.id}`);
   });
 
