@@ -182,6 +182,19 @@ describe('metric values', () => {
     await alice.api.expect(204, 'DELETE', `/api/sessions/${created.body.id}`);
   });
 
+  it('counts a launch no agent can take as started and failed', async () => {
+    const before = await scrape();
+    const huge = await plane.createImage({ name: `huge-${plane.run}`, cores: 64 });
+    const refused = await launch(alice.api, huge.id);
+    expect(refused.status, refused.text).toBe(503);
+    const after = await scrape();
+    for (const series of [
+      'porthole_launches_started_total{kind="on_demand"}',
+      'porthole_launches_failed_total{kind="on_demand"}',
+    ])
+      expect(sample(after, series), series).toBe((sample(before, series) ?? 0) + 1);
+  });
+
   it('shows the agent going offline', async () => {
     expect(sample(await scrape(), 'porthole_agents_online')).toBe(1);
     await agent.stop();
