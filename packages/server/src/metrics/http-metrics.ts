@@ -12,7 +12,17 @@ export interface HttpRequestMetrics {
  */
 export function installHttpMetrics(app: FastifyInstance, metrics: HttpRequestMetrics): void {
   app.addHook('onResponse', async (request, reply) => {
-    const route = request.is404 ? 'unmatched' : (request.routeOptions.url ?? 'unmatched');
+    const route = request.is404 ? 'unmatched' : routeLabel(request.routeOptions.url);
     metrics.requestHandled(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
   });
+}
+
+/**
+ * The web app's files are a route each with hashed names that change every release: one label
+ * for all of them (the OpenAPI document's `/:file`), so a deploy does not start new series.
+ */
+export function routeLabel(url: string | undefined): string {
+  if (url === undefined) return 'unmatched';
+  if (url === '/' || url === '/metrics' || url.startsWith('/api/') || url.startsWith('/session/')) return url;
+  return '/:file';
 }

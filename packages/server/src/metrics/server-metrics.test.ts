@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { routeLabel } from './http-metrics.js';
 import { ServerMetrics } from './server-metrics.js';
 
 function serverMetrics(opts: { failing?: boolean } = {}) {
@@ -72,5 +73,16 @@ describe('ServerMetrics', () => {
     const text = await serverMetrics({ failing: true }).render();
     expect(text).not.toMatch(/^porthole_sessions\{/m);
     expect(sample(text, 'porthole_agents_online')).toBe(2);
+  });
+});
+
+describe('routeLabel', () => {
+  it('keeps API patterns and folds the web app files into one', () => {
+    expect(routeLabel('/api/sessions/:id')).toBe('/api/sessions/:id');
+    expect(routeLabel('/session/*')).toBe('/session/*');
+    expect(routeLabel('/metrics')).toBe('/metrics');
+    expect(routeLabel('/')).toBe('/');
+    expect(routeLabel('/assets/index-3f9a1c.js')).toBe('/:file');
+    expect(routeLabel(undefined)).toBe('unmatched');
   });
 });
