@@ -86,52 +86,51 @@ export class SessionService {
 
     // Known once the transaction chose staged or fresh; a refusal before that is no launch.
     let kind: LaunchKind | undefined;
-    const id = await launch
-      .placementTransaction(async (tx) => {
-        const l = tx.launch;
-        const held = await tx.sessions.countLiveForUser(caller.userId);
-        if (held >= settings.max_sessions_per_user) {
-          throw new ConflictError(
-            `you already have ${held} sessions; the limit is ${settings.max_sessions_per_user}`,
-            {
-              limit: settings.max_sessions_per_user,
-            },
-          );
-        }
-        // A staged container already runs with its environment fixed: a session that needs its own
-        // variables gets a fresh container.
-        const staged = environment ? undefined : await l.claimStaged(image.id, input.zoneId);
-        if (staged) {
-          kind = 'staged';
-          await l.assignStaged(staged.id, { userId: caller.userId, ...terms }, now);
-          return { id: staged.id, staged: true };
-        }
-        kind = 'on_demand';
-        const placed = await this.placeIn(tx, image, input.zoneId);
-        const sessionId = newId();
-        await tx.sessions.insert({
-          id: sessionId,
-          userId: caller.userId,
-          imageId: image.id,
-          agentId: placed.agentId,
-          zoneId: placed.zoneId,
-          stagingId: null,
-          cores: image.cores,
-          memoryMb: image.memory_mb,
-          environment,
-          now,
-          ...terms,
-        });
-        return { id: sessionId, staged: false };
-      })
-      .catch((err: unknown) => {
-        // No agent could take it (capacity, zone, image missing): a launch that failed.
-        if (kind) {
-          this.metrics.launchStarted(kind);
-          this.metrics.launchFailed(kind);
-        }
-        throw err;
+    const placing = launch.placementTransaction(async (tx) => {
+      const l = tx.launch;
+      const held = await tx.sessions.countLiveForUser(caller.userId);
+      if (held >= settings.max_sessions_per_user) {
+        throw new ConflictError(
+          `you already have ${held} sessions; the limit is ${settings.max_sessions_per_user}`,
+          {
+            limit: settings.max_sessions_per_user,
+          },
+        );
+      }
+      // A staged container already runs with its environment fixed: a session that needs its own
+      // variables gets a fresh container.
+      const staged = environment ? undefined : await l.claimStaged(image.id, input.zoneId);
+      if (staged) {
+        kind = 'staged';
+        await l.assignStaged(staged.id, { userId: caller.userId, ...terms }, now);
+        return { id: staged.id, staged: true };
+      }
+      kind = 'on_demand';
+      const placed = await this.placeIn(tx, image, input.zoneId);
+      const sessionId = newId();
+      await tx.sessions.insert({
+        id: sessionId,
+        userId: caller.userId,
+        imageId: image.id,
+        agentId: placed.agentId,
+        zoneId: placed.zoneId,
+        stagingId: null,
+        cores: image.cores,
+        memoryMb: image.memory_mb,
+        environment,
+        now,
+        ...terms,
       });
+      return { id: sessionId, staged: false };
+    });
+    const id = await placing.catch((err: unknown) => {
+      // No agent could take it (capacity, zone, image missing): a launch that failed.
+      if (kind) {
+        this.metrics.launchStarted(kind);
+        this.metrics.launchFailed(kind);
+      }
+      throw err;
+    });
     this.metrics.launchStarted(id.staged ? 'staged' : 'on_demand');
     if (id.staged) this.metrics.launchRunning('staged', (clock.now().getTime() - now.getTime()) / 1000);
     // The answer shows the session as created (`requested`, or `running` when staged): read
