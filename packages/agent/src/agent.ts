@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { GrantVerifier } from '@porthole/stream';
 import type { Logger } from 'pino';
+import { metricsRoutes } from './api/metrics-routes.js';
 import { createAgentApi } from './api/server.js';
 import { sessionRoutes } from './api/session-routes.js';
 import { CheckinHandler } from './checkin/checkin-handler.js';
@@ -12,6 +13,7 @@ import { ControlPlaneClient } from './control/control-client.js';
 import { ensureIdentity, RegistrationError } from './control/registration.js';
 import { SessionGateway } from './gateway/session-gateway.js';
 import { PullScheduler } from './images/pull-scheduler.js';
+import { AgentMetrics } from './metrics/agent-metrics.js';
 import type { ContainerRuntime } from './runtime/container-runtime.js';
 import { DockerRuntime } from './runtime/docker-runtime.js';
 import { agentSessionSelector } from './sessions/container-spec.js';
@@ -31,6 +33,8 @@ export interface RunningAgent {
   sessions: SessionRegistry;
   /** The stream gateway; `porthole up` hands it upgraded sockets directly (one hop). */
   gateway: SessionGateway;
+  /** This agent's registry (`GET /metrics` on its API). */
+  metrics: AgentMetrics;
   close(): Promise<void>;
 }
 
@@ -61,6 +65,7 @@ export async function startAgent(
   let identity: AgentIdentity | null = null;
   let verifier: GrantVerifier | null = null;
   let service: SessionService | null = null;
+  let pulls: PullScheduler | null = null;
 
   await mkdir(config.stateDir, { recursive: true, mode: 0o700 });
   // Fail before binding a port when the agent could never register.
@@ -86,7 +91,14 @@ export async function startAgent(
     streams: gateway,
     ...(config.tls ? { tls: config.tls } : {}),
   });
+  // The API listens before registration, so a scrape may come before the pull scheduler exists.
+  const metrics = new AgentMetrics({
+    sessionStates: () => registry.list().map((r) => r.state),
+    streams: () => gateway.meter(),
+    pullsInProgress: () => pulls?.pullsInProgress() ?? 0,
+  });
   sessionRoutes(app, gateway);
+  metricsRoutes(app, metrics, config.metricsToken);
   await app.listen({ host: config.listen.host, port: config.listen.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.listen.port;
@@ -134,11 +146,12 @@ export async function startAgent(
 
   // The one cycle in the wiring: the check-in reports on the pulls, and a settled pull asks for a
   // check-in at once. Pulls start only when a check-in answer names images, so `loop` exists by then.
-  const pulls = new PullScheduler({
+  pulls = new PullScheduler({
     runtime,
     logger: agentLog,
     onSettled: () => loop.trigger(),
     concurrency: config.pullConcurrency ?? DEFAULT_PULL_CONCURRENCY,
+    metrics,
   });
   const checkin = new CheckinHandler({
     identity,
@@ -161,6 +174,7 @@ export async function startAgent(
     intervalMs: config.checkinIntervalSeconds * 1000,
     gather: () => checkin.gather(),
     apply: (answer) => checkin.apply(answer),
+    metrics,
   });
 
   const stopEvents = runtime.events((event) => reconciler.handleEvent(event), {
@@ -186,6 +200,7 @@ export async function startAgent(
     url,
     sessions: registry,
     gateway,
+    metrics,
     close: () => {
       closing ??= (async () => {
         await loop.stop();

@@ -25,6 +25,8 @@ export interface AgentConfig {
   tls?: { cert: string; key: string };
   /** Images pulled at the same time; default 2. */
   pullConcurrency?: number;
+  /** Bearer token that may read /metrics from anywhere; without it, loopback only. */
+  metricsToken?: string;
 }
 
 export const DEFAULT_PULL_CONCURRENCY = 2;

@@ -14,4 +14,6 @@ export interface ServerConfig {
   trustedProxies: string[];
   /** How often agents check in; an agent is offline after three missed check-ins. Default 5. */
   checkinSeconds?: number;
+  /** Bearer token that may read /metrics (besides admin API keys, administrators and loopback). */
+  metricsToken?: string;
 }

@@ -2,12 +2,14 @@
 // the same long-lived streams and must time out, close and meter them the same way.
 export { COALESCE_BURST_BYTES, coalesceWrites } from './coalesce.js';
 export { createGuardedProxy, type GuardedProxy, type GuardedProxyOptions } from './guarded-proxy.js';
+export { isDirectLoopback } from './loopback.js';
 export {
   answer,
   DEFAULT_STREAM_LIMITS,
   hideUpstreamHeaders,
   StreamGuard,
   type StreamLimits,
+  type StreamMeter,
   UpstreamTimeout,
 } from './stream-guard.js';
 export { closeFrame, FrameBoundary } from './ws-frames.js';

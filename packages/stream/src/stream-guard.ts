@@ -55,6 +55,14 @@ interface Tracked {
   /** The upstream 'data' listener that feeds `frames`. */
   follower: ((chunk: Buffer) => void) | undefined;
   cuttable: boolean;
+  /** Bytes both ways when tracking began (the request that asked for the upgrade is not relayed). */
+  startTotal: number;
+}
+
+/** What a guard has carried, for metrics: streams open now and bytes relayed since it was made. */
+export interface StreamMeter {
+  open: number;
+  bytes: number;
 }
 
 function counters(socket: Duplex): { read: number; total: number } | null {
@@ -90,11 +98,21 @@ export class StreamGuard {
   private readonly streams = new Map<Duplex, Tracked>();
   private readonly upgraded = new WeakSet<Duplex>();
   private sweeper: NodeJS.Timeout | undefined;
+  /** Bytes of the streams that have closed; open ones are read from their sockets when asked. */
+  private closedBytes = 0;
 
   constructor(readonly limits: StreamLimits = DEFAULT_STREAM_LIMITS) {}
 
   get size(): number {
     return this.streams.size;
+  }
+
+  /** Read at scrape time rather than per chunk, so metering costs the relay nothing. */
+  meter(): StreamMeter {
+    let bytes = this.closedBytes;
+    for (const [socket, t] of this.streams)
+      bytes += Math.max(0, (counters(socket)?.total ?? 0) - t.startTotal);
+    return { open: this.streams.size, bytes };
   }
 
   /** Watches `proxy`'s WebSocket requests (call once per proxy). */
@@ -125,11 +143,14 @@ export class StreamGuard {
       frames: undefined,
       follower: undefined,
       cuttable: options.cuttable ?? false,
+      startTotal: c?.total ?? 0,
     });
     socket.once('close', () => {
       // A short stream may open and close between two samples: its bytes count all the same.
       const last = this.streams.get(socket);
-      if (last && counters(socket)?.read !== last.lastRead) last.onActivity?.();
+      const end = counters(socket);
+      if (last && end?.read !== last.lastRead) last.onActivity?.();
+      if (last && end) this.closedBytes += Math.max(0, end.total - last.startTotal);
       this.streams.delete(socket);
     });
     this.sweeper ??= setInterval(() => this.sweep(), 1000);
@@ -224,6 +245,7 @@ export class StreamGuard {
   /** Destroys every stream (shutdown). */
   closeAll(): void {
     for (const [socket, tracked] of this.streams) {
+      this.closedBytes += Math.max(0, (counters(socket)?.total ?? 0) - tracked.startTotal);
       tracked.peer?.destroy();
       socket.destroy();
     }

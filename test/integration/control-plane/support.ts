@@ -16,7 +16,7 @@ import type {
   StagingView,
   ZoneView,
 } from '@porthole/contracts';
-import { type RunningServer, startServer } from '@porthole/server';
+import { type RunningServer, type ServerConfig, startServer } from '@porthole/server';
 import Docker from 'dockerode';
 import pino from 'pino';
 import WebSocket, { type RawData } from 'ws';
@@ -138,13 +138,14 @@ export class ControlPlane {
     readonly db: TestDatabase,
     readonly dataDir: string,
     readonly run: string,
+    private readonly extra: Partial<ServerConfig>,
   ) {}
 
-  /** A fresh database and a server on it; `prefix` names the database. */
-  static async start(prefix: string): Promise<ControlPlane> {
+  /** A fresh database and a server on it; `prefix` names the database; `extra` adds to its config. */
+  static async start(prefix: string, extra: Partial<ServerConfig> = {}): Promise<ControlPlane> {
     const db = await createTestDatabase(`cp_${prefix}`);
     const dataDir = await mkdtemp(join(tmpdir(), `porthole-cp-${prefix}-`));
-    const plane = new ControlPlane(db, dataDir, randomUUID().slice(0, 8));
+    const plane = new ControlPlane(db, dataDir, randomUUID().slice(0, 8), extra);
     plane.dirs.push(dataDir);
     try {
       await plane.startServer();
@@ -169,6 +170,7 @@ export class ControlPlane {
         sessionTtlHours: 12,
         trustedProxies: ['127.0.0.1'],
         checkinSeconds: CHECKIN_SECONDS,
+        ...this.extra,
       },
       logger.child({ component: 'server' }),
     );

@@ -42,6 +42,7 @@ import { basic, bearer, type HostileStack, startHostileStack, USER_PASSWORD } fr
  * | GET /session/<id>/ (the stream proxy)         | 401  | ok    | 404      | ok     | ok    | 403              | 403               | 403        |
  * | GET /api/internal/session-auth (nginx)        | 401  | ok    | 403      | ok     | ok    | 403              | 403               | 403        |
  * | /api/admin/* reads (GET)                      | 401  | 403   | 403      | 403    | ok    | ok               | ok                | 403        |
+ * | GET /metrics (not loopback: forwarded)        | 401  | 403   | 403      | 403    | ok    | ok               | ok                | 403        |
  * | /api/admin/* writes (POST/PATCH: 400; DELETE, rotate: ok) | 401 | 403 | 403 | 403 | ok/400 | ok/400   | 403               | 403        |
  * | /api/admin/api-keys* (keys never mint keys)   | 401  | 403   | 403      | 403    | ok/400| 403              | 403               | 403        |
  * | /api/public/* (developer API)                 | 401  | 401   | 401      | 401    | 401   | ok/400           | reads ok/400, writes 403 | per KASM_PERMISSIONS: ok/400, else 403 |
@@ -254,6 +255,12 @@ function adminId(s: HostileStack, collection: string): string {
 const sessionPath = (url: string, id: string) => url.replace(':id', id);
 
 const RULES: Rule[] = [
+  {
+    // Before 'public': a GET outside /api/, but every cell is forwarded, so loopback lets no one in.
+    family: 'metrics',
+    match: (m, u) => m === 'GET' && u === '/metrics',
+    expect: adminExpect,
+  },
   {
     family: 'public',
     match: (m, u) =>

@@ -23,7 +23,8 @@ afterAll(async () => {
 });
 
 // The web build's files are one route each (hashed names): the document has one `/{file}` for them.
-const isWebFile = (url: string) => url !== '/' && !url.startsWith('/api/') && !url.startsWith('/session/');
+const isWebFile = (url: string) =>
+  url !== '/' && url !== '/metrics' && !url.startsWith('/api/') && !url.startsWith('/session/');
 const toPath = (url: string) =>
   isWebFile(url) ? '/{file}' : url.replace(/:([A-Za-z0-9_]+)/g, '{$1}').replace(/\*$/, '{path}');
 

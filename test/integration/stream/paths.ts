@@ -33,6 +33,7 @@ export function streamPaths(stack: StreamStack, nginx: TestNginx): Record<PathNa
           agentId: stack.agent.agentId,
           relayUpgrade: (req, socket, head, grant) => gateway.relayUpgrade(req, socket, head, grant),
           handleRequest: (req, res, grant) => gateway.handleRequest(req, res, grant),
+          meter: () => gateway.meter(),
         }),
     },
     nginx: {

@@ -56,6 +56,31 @@ async function connected(path: StreamPath, cookie: string | undefined): Promise<
   return rfb;
 }
 
+/** Bytes relayed so far by the server's hops (its /metrics) and by the agent's gateway (its own). */
+async function relayed(): Promise<Record<'embedded-proxy' | 'local-gateway' | 'agent', number>> {
+  const value = (text: string, series: string) =>
+    Number(
+      text
+        .split('\n')
+        .find((l) => l.startsWith(`${series} `))
+        ?.slice(series.length + 1) ?? 0,
+    );
+  const server = await stack.t.server.services.metrics.render();
+  const agent = await stack.agent.metrics.render();
+  return {
+    'embedded-proxy': value(server, 'porthole_stream_bytes_total{path="embedded-proxy"}'),
+    'local-gateway': value(server, 'porthole_stream_bytes_total{path="local-gateway"}'),
+    agent: value(agent, 'porthole_agent_stream_bytes_total'),
+  };
+}
+
+/** The server hop each path meters its bytes on (nginx relays straight to the agent). */
+const SERVER_HOP: Record<PathName, 'embedded-proxy' | 'local-gateway' | null> = {
+  separate: 'embedded-proxy',
+  'one-hop': 'local-gateway',
+  nginx: null,
+};
+
 describe.skipIf(!haveImage).each(PATH_NAMES)('the stream through %s', (name) => {
   let path: StreamPath;
   beforeAll(() => {
@@ -65,6 +90,7 @@ describe.skipIf(!haveImage).each(PATH_NAMES)('the stream through %s', (name) => 
 
   it('lets the owner complete the RFB handshake and receive a framebuffer update', async () => {
     const startedAt = Date.now();
+    const before = await relayed();
     const rfb = await openStream(path, session.id, stack.owner.browser.cookie);
     expect(rfb.upgradeHeaders['sec-websocket-protocol']).toBe('binary');
     const init = await rfb.handshake();
@@ -81,6 +107,14 @@ describe.skipIf(!haveImage).each(PATH_NAMES)('the stream through %s', (name) => 
     await rfb.close();
     // Closing the browser's side closes the relay on every hop.
     await drained(stack);
+
+    // Metered where it went: a framebuffer is far more than 100 kB.
+    const after = await relayed();
+    expect(after.agent - before.agent).toBeGreaterThan(100_000);
+    for (const hop of ['embedded-proxy', 'local-gateway'] as const) {
+      if (hop === SERVER_HOP[name]) expect(after[hop] - before[hop], hop).toBeGreaterThan(100_000);
+      else expect(after[hop], hop).toBe(before[hop]);
+    }
 
     // The bytes that flowed reach /api/sessions/:id through the agent's next check-in.
     const seen = await until(

@@ -219,6 +219,14 @@ describe.skipIf(!haveImage).each(PATH_NAMES)('through %s', (name) => {
 });
 
 describe.skipIf(!haveImage)('behind nginx', () => {
+  it('never passes /metrics on: the server sees every request nginx relays as coming from loopback', async () => {
+    const through = await http(`${nginx.url}/metrics`, { ca: nginx.ca });
+    expect(through.status).toBe(404);
+    expect(through.text).not.toContain('porthole_');
+    // Asked directly from this machine, the server answers.
+    expect((await http(`${stack.t.server.url}/metrics`)).status).toBe(200);
+  });
+
   it('the server sees the address nginx saw, not one the browser claims', async () => {
     // The browser connects from 127.0.0.2 (not a trusted proxy) and claims to be 192.0.2.77.
     const body = JSON.stringify({ username: stack.owner.username, password: 'stream-password-123' });

@@ -33,6 +33,7 @@ function loop(outcomes: Array<AgentCheckinResponse | Error>, apply = vi.fn(async
     if (!next || next instanceof Error) throw next ?? new Error('done');
     return next;
   });
+  const metrics = { checkinSucceeded: vi.fn(), checkinFailed: vi.fn() };
   const instance = new CheckinLoop({
     client: { checkin },
     credentials: { agentId: 'a', secret: 's' },
@@ -41,11 +42,25 @@ function loop(outcomes: Array<AgentCheckinResponse | Error>, apply = vi.fn(async
     logger,
     intervalMs: 5_000,
     backoff: new Backoff(1_000, 30_000, () => 1),
+    metrics,
   });
-  return { instance, checkin, apply };
+  return { instance, checkin, apply, metrics };
 }
 
 describe('CheckinLoop', () => {
+  it('reports the round trip of answered check-ins and counts failed ones, not failed applies', async () => {
+    const { instance, metrics } = loop(
+      [response, new ControlPlaneError('cannot reach', 0), response],
+      vi.fn(async () => {
+        throw new Error('apply broke');
+      }),
+    );
+    for (let i = 0; i < 3; i += 1) await instance.once();
+    expect(metrics.checkinSucceeded).toHaveBeenCalledTimes(2);
+    expect(metrics.checkinSucceeded.mock.calls[0]?.[0]).toBeGreaterThanOrEqual(0);
+    expect(metrics.checkinFailed).toHaveBeenCalledTimes(1);
+  });
+
   it("follows the server's interval and hands its answer over", async () => {
     const { instance, checkin, apply } = loop([response]);
     expect(await instance.once()).toBe(7_000);

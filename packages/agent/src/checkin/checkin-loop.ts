@@ -8,6 +8,13 @@ import {
 import { Backoff } from '../util/backoff.js';
 import { errorMessage } from '../util/errors.js';
 
+/** What the loop reports to the metrics (metrics/agent-metrics.ts implements it). */
+export interface CheckinLoopMetrics {
+  /** The server's round trip: report sent, answer received. */
+  checkinSucceeded(seconds: number): void;
+  checkinFailed(): void;
+}
+
 export interface CheckinLoopDeps {
   client: Pick<ControlPlaneClient, 'checkin'>;
   credentials: AgentCredentials;
@@ -21,6 +28,7 @@ export interface CheckinLoopDeps {
   backoff?: Backoff;
   /** Where the identity lives, for the hint when the server no longer knows this agent. */
   identityPath?: string;
+  metrics?: CheckinLoopMetrics;
 }
 
 const MIN_INTERVAL_MS = 1_000;
@@ -67,8 +75,11 @@ export class CheckinLoop {
     let response: AgentCheckinResponse;
     try {
       const report = await this.deps.gather();
+      const sent = performance.now();
       response = await this.deps.client.checkin(this.deps.credentials, report);
+      this.deps.metrics?.checkinSucceeded((performance.now() - sent) / 1000);
     } catch (error) {
+      this.deps.metrics?.checkinFailed();
       const delay = this.backoff.next();
       this.logFailure(error, delay);
       return delay;

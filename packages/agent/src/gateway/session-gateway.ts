@@ -11,7 +11,13 @@ import {
   STREAM_REMOVED_CLOSE_CODE,
 } from '@porthole/contracts';
 import type { GrantVerifier } from '@porthole/stream';
-import { createGuardedProxy, GRANT_HEADER, type StreamGuard, type StreamLimits } from '@porthole/stream';
+import {
+  createGuardedProxy,
+  GRANT_HEADER,
+  type StreamGuard,
+  type StreamLimits,
+  type StreamMeter,
+} from '@porthole/stream';
 import type { ProxyServer } from 'http-proxy-3';
 import { createWebSocketStream, WebSocket, WebSocketServer } from 'ws';
 import { ConnectionRegistry, type StreamConnection } from './connection-registry.js';
@@ -179,6 +185,11 @@ export class SessionGateway {
       target: this.upstream(target, 'https'),
       headers: { authorization: basic(target.vncPassword) },
     });
+  }
+
+  /** Streams open and bytes relayed, for the metrics. */
+  meter(): StreamMeter {
+    return this.guard.meter();
   }
 
   stats(): GatewayStats {

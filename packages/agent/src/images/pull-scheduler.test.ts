@@ -49,6 +49,26 @@ describe('PullScheduler', () => {
     expect(settled).toHaveLength(3);
   });
 
+  it('tells the metrics of each failed pull and how many pulls are downloading', async () => {
+    const runtime = new MemoryRuntime();
+    const gate = deferred();
+    runtime.pull = async (ref) => {
+      if (ref === 'broken:1') throw new RuntimeError('not_found', `pull ${ref}: manifest unknown`);
+      await gate.promise;
+      runtime.images.add(ref);
+    };
+    const metrics = { pullFailed: vi.fn() };
+    const scheduler = new PullScheduler({ runtime, logger, metrics });
+    expect(scheduler.pullsInProgress()).toBe(0);
+    scheduler.setDesired(['slow:1', 'broken:1']);
+    await vi.waitFor(() => expect(metrics.pullFailed).toHaveBeenCalledTimes(1));
+    await vi.waitFor(() => expect(scheduler.pullsInProgress()).toBe(1));
+    gate.resolve();
+    await scheduler.idle();
+    expect(scheduler.pullsInProgress()).toBe(0);
+    scheduler.close();
+  });
+
   it('pulls missing images at most two at a time, with progress in the report', async () => {
     const runtime = new MemoryRuntime();
     const gates = new Map<string, ReturnType<typeof deferred>>();

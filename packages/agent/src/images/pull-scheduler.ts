@@ -3,6 +3,11 @@ import type { Logger } from 'pino';
 import type { ContainerRuntime, PullProgress } from '../runtime/container-runtime.js';
 import { errorMessage } from '../util/errors.js';
 
+/** What the scheduler reports to the metrics (metrics/agent-metrics.ts implements it). */
+export interface PullMetrics {
+  pullFailed(): void;
+}
+
 export interface PullSchedulerDeps {
   runtime: Pick<ContainerRuntime, 'imagePresent' | 'pullImage'>;
   logger: Logger;
@@ -17,6 +22,7 @@ export interface PullSchedulerDeps {
    * between would be refused).
    */
   onSettled?: (ref: string) => void;
+  metrics?: PullMetrics;
 }
 
 interface Entry {
@@ -86,6 +92,13 @@ export class PullScheduler {
       out.push(item);
     }
     return out;
+  }
+
+  /** Pulls downloading now (not those waiting for a retry). */
+  pullsInProgress(): number {
+    let n = 0;
+    for (const entry of this.entries.values()) if (entry.pulling && entry.state === 'pulling') n += 1;
+    return n;
   }
 
   /** Resolves when no check or pull is running (retries waiting on a timer do not count). */
@@ -165,6 +178,7 @@ export class PullScheduler {
         const delay = Math.min(this.retry.maxMs, this.retry.initialMs * 2 ** (entry.failures - 1));
         entry.retryAt = this.now() + delay;
         log.warn({ err: entry.message, failures: entry.failures, retryInMs: delay }, 'image pull failed');
+        this.deps.metrics?.pullFailed();
         this.deps.onSettled?.(entry.ref);
       } finally {
         entry.pulling = false;

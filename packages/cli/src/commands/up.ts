@@ -89,6 +89,7 @@ async function startLocalAgent(
       listen: { host: '127.0.0.1', port: 0 },
       stateDir: join(config.dataDir, 'agent'),
       checkinIntervalSeconds: config.checkinSeconds ?? 5,
+      ...(config.metricsToken ? { metricsToken: config.metricsToken } : {}),
       ...(serverCa ? { serverCa } : {}),
       ...(dockerHost ? { dockerHost } : {}),
     },
@@ -102,6 +103,7 @@ async function startLocalAgent(
     agentId: agent.agentId,
     relayUpgrade: (req, socket, head, grant) => gateway.relayUpgrade(req, socket, head, grant),
     handleRequest: (req, res, grant) => gateway.handleRequest(req, res, grant),
+    meter: () => gateway.meter(),
   });
   logger.info({ agentId: agent.agentId, url: agent.url }, 'local agent running');
   return agent;

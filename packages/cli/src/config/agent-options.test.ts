@@ -19,6 +19,15 @@ function config(argv: string[], env: NodeJS.ProcessEnv = {}) {
 }
 
 describe('porthole agent options', () => {
+  it('takes a metrics token for its /metrics from PORTHOLE_AGENT_METRICS_TOKEN', () => {
+    const base = ['--server-url', 'https://porthole.example.com'];
+    expect(config(base).metricsToken).toBeUndefined();
+    expect(config(base, { PORTHOLE_AGENT_METRICS_TOKEN: 'agent-metrics-token' }).metricsToken).toBe(
+      'agent-metrics-token',
+    );
+    expect(() => config([...base, '--metrics-token', 'short'])).toThrow(ConfigError);
+  });
+
   it('has the documented defaults', () => {
     const c = config(['--server-url', 'https://porthole.example.com', '--token', 't']);
     expect(c).toMatchObject({

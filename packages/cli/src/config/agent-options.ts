@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import type { AgentConfig } from '@porthole/agent';
 import { ConfigError, checks, type OptionSpec, type OptionValues } from './options.js';
+import { metricsTokenOption } from './server-options.js';
 
 /** "127.0.0.1:4444", "[::1]:4444", ":4444" (all addresses). */
 export function parseListen(value: string): { host: string; port: number } | string {
@@ -110,6 +111,7 @@ export const agentOptions: OptionSpec[] = [
     description: 'images pulled at the same time',
     check: positiveInteger,
   },
+  metricsTokenOption('PORTHOLE_AGENT_METRICS_TOKEN'),
   {
     flag: 'log-level',
     env: 'PORTHOLE_AGENT_LOG_LEVEL',
@@ -154,6 +156,8 @@ export function toAgentConfig(v: OptionValues): AgentConfig {
   if (typeof v.zone === 'string' && v.zone.trim() !== '') config.zone = v.zone.trim();
   if (typeof v['advertise-url'] === 'string') config.advertiseUrl = v['advertise-url'];
   if (typeof v['docker-host'] === 'string' && v['docker-host'] !== '') config.dockerHost = v['docker-host'];
+  if (typeof v['metrics-token'] === 'string' && v['metrics-token'] !== '')
+    config.metricsToken = v['metrics-token'];
   if (typeof v['server-ca'] === 'string') config.serverCa = readPem(v['server-ca'], 'server-ca');
   if (cert && key) config.tls = { cert: readPem(cert, 'tls-cert'), key: readPem(key, 'tls-key') };
   return config;

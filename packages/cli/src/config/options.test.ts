@@ -61,6 +61,17 @@ describe('resolveOptions precedence', () => {
     expect(c.redisUrl).toBe('redis://127.0.0.1:6379');
   });
 
+  it('takes the metrics token from the flag or PORTHOLE_METRICS_TOKEN, and refuses a short one', () => {
+    expect(resolveServer([]).metricsToken).toBeUndefined();
+    expect(resolveServer([], { PORTHOLE_METRICS_TOKEN: 'a-long-enough-token' }).metricsToken).toBe(
+      'a-long-enough-token',
+    );
+    expect(resolveServer(['--metrics-token', 'another-long-token']).metricsToken).toBe('another-long-token');
+    expect(configError(() => resolveServer([], { PORTHOLE_METRICS_TOKEN: 'short' }))).toBe(
+      'invalid PORTHOLE_METRICS_TOKEN: must be at least 16 characters, no spaces',
+    );
+  });
+
   it('trusts forwarded headers only with --behind-proxy', () => {
     expect(resolveServer([]).trustedProxies).toEqual([]);
     expect(resolveServer(['--behind-proxy']).trustedProxies).toEqual(['127.0.0.1', '::1']);

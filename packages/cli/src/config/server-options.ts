@@ -100,7 +100,20 @@ export const serverOptions: OptionSpec[] = [
     description: 'how often agents check in; an agent is offline after three missed check-ins',
     check: checks.positiveNumber,
   },
+  metricsTokenOption('PORTHOLE_METRICS_TOKEN'),
 ];
+
+/** `--metrics-token`, for the server's and the agent's /metrics: a secret, so not a short one. */
+export function metricsTokenOption(env: string): OptionSpec {
+  return {
+    flag: 'metrics-token',
+    env,
+    type: 'string',
+    description:
+      'bearer token that may read /metrics (at least 16 characters); unset: admins and loopback only',
+    check: (v) => (v.length >= 16 && !/\s/.test(v) ? undefined : 'must be at least 16 characters, no spaces'),
+  };
+}
 
 export function toServerConfig(v: OptionValues, env: NodeJS.ProcessEnv): ServerConfig {
   const cert = v['tls-cert'] as string | undefined;
@@ -128,6 +141,7 @@ export function toServerConfig(v: OptionValues, env: NodeJS.ProcessEnv): ServerC
   };
   if (v['database-url']) config.databaseUrl = v['database-url'] as string;
   if (v['redis-url']) config.redisUrl = v['redis-url'] as string;
+  if (v['metrics-token']) config.metricsToken = v['metrics-token'] as string;
   if (env.PORTHOLE_ADMIN_PASSWORD) {
     if (env.PORTHOLE_ADMIN_PASSWORD.length < 8)
       throw new ConfigError('invalid PORTHOLE_ADMIN_PASSWORD: must be at least 8 characters');

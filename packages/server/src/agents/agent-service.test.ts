@@ -63,6 +63,7 @@ function setup(opts: { rows?: AgentRow[]; allocations?: AgentAllocation[] } = {}
     zoneIdByName: vi.fn(async (name: string) => zones.get(name.toLowerCase())),
     defaultZoneId: vi.fn(async (): Promise<string | undefined> => 'z1'),
     allocations: vi.fn(async () => new Map((opts.allocations ?? []).map((a) => [a.agent_id, a]))),
+    list: vi.fn(async () => rows),
   };
   const tokens = { current: vi.fn(async () => ({ token: TOKEN, rotatedAt: t0.toISOString() })) };
   const reconciler = {
@@ -77,6 +78,7 @@ function setup(opts: { rows?: AgentRow[]; allocations?: AgentAllocation[] } = {}
   };
   const events = { emit: vi.fn(async () => undefined) };
   const log = { info: vi.fn() };
+  const metrics = { checkinHandled: vi.fn() };
   const service = new AgentService({
     agents: agents as unknown as AgentRepo,
     tokens: tokens as unknown as RegistrationTokens,
@@ -88,6 +90,7 @@ function setup(opts: { rows?: AgentRow[]; allocations?: AgentAllocation[] } = {}
     pendingDisconnects,
     events,
     log,
+    metrics,
   });
   return {
     clock,
@@ -100,6 +103,7 @@ function setup(opts: { rows?: AgentRow[]; allocations?: AgentAllocation[] } = {}
     pendingDisconnects,
     events,
     log,
+    metrics,
     service,
   };
 }
@@ -264,6 +268,32 @@ describe('AgentService.checkin', () => {
     const { appliedDisconnects: _, ...older } = report;
     await service.checkin(rows[0] as AgentRow, older);
     expect(pendingDisconnects.exchange).toHaveBeenCalledWith(AGENT_ID, []);
+  });
+});
+
+describe('AgentService metrics', () => {
+  it('times every check-in it handles, also one that fails', async () => {
+    const { service, rows, metrics, reconciler } = setup();
+    const agent = rows[0] as AgentRow;
+    await service.checkin(agent, report);
+    reconciler.reconcile.mockRejectedValueOnce(new Error('database down'));
+    await expect(service.checkin(agent, report)).rejects.toThrow('database down');
+    expect(metrics.checkinHandled).toHaveBeenCalledTimes(2);
+    expect(metrics.checkinHandled.mock.calls[0]?.[0]).toBeGreaterThanOrEqual(0);
+  });
+
+  it('counts agents online by the admin list’s rule: recent check-in, not marked offline', async () => {
+    const { service, clock } = setup({
+      rows: [
+        agentRow({ id: 'recent', last_checkin_at: new Date(t0.getTime() + 50_000) }),
+        agentRow({ id: 'silent' }),
+        agentRow({ id: 'marked', last_checkin_at: new Date(t0.getTime() + 50_000), offline_since: t0 }),
+        agentRow({ id: 'never', last_checkin_at: null }),
+      ],
+    });
+    clock.advance(60_000);
+    // Three 5-second check-ins: 10 s ago is online, 60 s ago is not.
+    expect(await service.onlineCount()).toBe(1);
   });
 });
 

@@ -15,7 +15,7 @@ import type { Clock } from '../platform/clock.js';
 import { newId, randomToken, safeEqual, sha256 } from '../platform/crypto.js';
 import type { AgentHealth } from './agent-health.js';
 import type { AgentRepo, AgentRow } from './agent-repo.js';
-import { toAgentView } from './agent-view.js';
+import { isOnline, toAgentView } from './agent-view.js';
 import type { RegistrationTokens } from './grant-keys.js';
 
 /**
@@ -30,6 +30,12 @@ export interface CheckinReconciler {
     removeSessions: string[];
     changed: Array<{ sessionId: string; from: string; to: string; reason: string }>;
   }>;
+}
+
+/** What check-in handling reports to the metrics (metrics/server-metrics.ts implements it). */
+export interface CheckinMetrics {
+  /** The server's side of one check-in, from authenticated request to answer. */
+  checkinHandled(seconds: number): void;
 }
 
 export interface AgentServiceDeps {
@@ -50,6 +56,7 @@ export interface AgentServiceDeps {
   /** Hears `agentDeleting` before a forced delete, so the agent's sessions are destroyed first. */
   events?: Pick<EventHub, 'emit'>;
   log?: { info(obj: object, msg: string): void };
+  metrics?: CheckinMetrics;
 }
 
 export class AgentService {
@@ -106,6 +113,22 @@ export class AgentService {
   }
 
   async checkin(agent: AgentRow, report: AgentCheckinRequest): Promise<AgentCheckinResponse> {
+    const started = performance.now();
+    try {
+      return await this.handleCheckin(agent, report);
+    } finally {
+      this.deps.metrics?.checkinHandled((performance.now() - started) / 1000);
+    }
+  }
+
+  /** Agents online now, by the rule the admin list shows (agent-view.ts `isOnline`). */
+  async onlineCount(): Promise<number> {
+    const now = this.deps.clock.now();
+    const rows = await this.deps.agents.list();
+    return rows.filter((a) => isOnline(a, now, this.deps.checkinSeconds)).length;
+  }
+
+  private async handleCheckin(agent: AgentRow, report: AgentCheckinRequest): Promise<AgentCheckinResponse> {
     const { agents, reconciler, clock } = this.deps;
     const now = clock.now();
     await agents.recordCheckin(agent.id, now, {

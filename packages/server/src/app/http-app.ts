@@ -7,11 +7,14 @@ import { installCallerHook } from '../auth/caller-hook.js';
 import { requireAdmin } from '../http/caller.js';
 import { installErrorHandler } from '../http/error-handler.js';
 import type { TlsMaterial } from '../http/tls.js';
+import { type HttpRequestMetrics, installHttpMetrics } from '../metrics/http-metrics.js';
 import type { RouteTable } from './route-table.js';
 
 export interface AppDeps {
   logger: Logger;
   auth: AuthService;
+  /** Times every answered request by route pattern (the server's metrics). */
+  metrics?: HttpRequestMetrics;
   tls?: TlsMaterial;
   /** Addresses whose X-Forwarded-* headers are believed (`--behind-proxy`). */
   trustedProxies?: string[];
@@ -44,6 +47,8 @@ export async function createApp(deps: AppDeps): Promise<{ app: FastifyInstance; 
     for (const m of methods) if (m !== 'HEAD') routes.push({ method: m, url: r.url });
   });
 
+  // First, so every route registered after it (the admin scope's too) is timed.
+  if (deps.metrics) installHttpMetrics(app, deps.metrics);
   await app.register(cookie);
   installErrorHandler(app, deps.webRoot ? 'index.html' : undefined);
   if (deps.webRoot) {

@@ -9,6 +9,7 @@ import { imageBuildAdminRoutes } from '../image-builds/image-build-routes.js';
 import { imageAdminRoutes } from '../images/image-routes.js';
 import { registerKasmApi } from '../kasm-api/kasm-plugin.js';
 import { oneTimeLoginRoutes } from '../kasm-api/one-time-login-routes.js';
+import { metricsRoutes } from '../metrics/metrics-routes.js';
 import { openApiRoutes } from '../openapi/openapi-routes.js';
 import { sessionAdminRoutes, sessionRoutes } from '../sessions/session-routes.js';
 import { isChatPath } from '../sharing/chat-socket.js';
@@ -36,10 +37,14 @@ export interface RouteTable {
   upgrades: UpgradeRoute[];
 }
 
-export function routeTable(services: Services): RouteTable {
+export function routeTable(
+  services: Services,
+  options: { metricsToken?: string | undefined } = {},
+): RouteTable {
   return {
     routes: [
       (app) => healthRoutes(app, services.status),
+      (app) => metricsRoutes(app, services.metrics, { token: options.metricsToken, auth: services.auth }),
       (app) => authRoutes(app, services.auth),
       (app) => agentProtocolRoutes(app, services.agents),
       (app) => sessionRoutes(app, services.sessions),

@@ -49,10 +49,11 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
       startedAt,
     });
     const tls = await loadTls(config.tls, config.dataDir);
-    const table = routeTable(services);
+    const table = routeTable(services, { metricsToken: config.metricsToken });
     const { app, routes } = await createApp({
       logger,
       auth: services.auth,
+      metrics: services.metrics,
       tls,
       trustedProxies: config.trustedProxies,
       routes: table,

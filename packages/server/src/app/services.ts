@@ -29,6 +29,7 @@ import { OneTimeLoginRepo } from '../kasm-api/one-time-login-repo.js';
 import { OneTimeLoginService } from '../kasm-api/one-time-login-service.js';
 import { DriverLease } from '../manager/driver-lease.js';
 import { AgentHealthLoop, ExpiryLoop, GrantKeyLoop, Manager, RecoveryLoop } from '../manager/loops.js';
+import { ServerMetrics } from '../metrics/server-metrics.js';
 import type { Clock } from '../platform/clock.js';
 import { argon2Hasher } from '../platform/password-hasher.js';
 import { EmbeddedProxy } from '../proxy/embedded-proxy.js';
@@ -88,6 +89,8 @@ export interface Services {
   kasm: KasmApi;
   /** Cross-resource reactions (events/domain-events.ts), subscribed below. */
   events: EventHub;
+  /** This server's Prometheus registry (`GET /metrics`); one per server, never prom-client's global. */
+  metrics: ServerMetrics;
 }
 
 export interface ServiceContext {
@@ -126,6 +129,7 @@ export async function createServices(ctx: ServiceContext): Promise<Services> {
   const repos = repositories(database);
   const events = new EventHub(log);
   const checkinSeconds = config.checkinSeconds ?? 5;
+  const metrics = new ServerMetrics();
 
   const apiKeys = new ApiKeyService(repos.apiKeys, clock);
   const auth = new AuthService({
@@ -160,6 +164,7 @@ export async function createServices(ctx: ServiceContext): Promise<Services> {
     clock,
     log,
     driverKey: () => driverLease.current(),
+    metrics,
   });
   const sessions = new SessionService({
     sessions: repos.sessions,
@@ -172,6 +177,7 @@ export async function createServices(ctx: ServiceContext): Promise<Services> {
     checkinSeconds,
     log,
     events,
+    metrics,
   });
   const health = new AgentHealth({
     agents: repos.agents,
@@ -191,6 +197,7 @@ export async function createServices(ctx: ServiceContext): Promise<Services> {
     pendingDisconnects: repos.pendingDisconnects,
     events,
     log,
+    metrics,
   });
   const loopMs = Math.max(1000, Math.floor((checkinSeconds * 1000) / 2));
   const manager = new Manager(
@@ -243,6 +250,16 @@ export async function createServices(ctx: ServiceContext): Promise<Services> {
     ),
   };
 
+  const proxy = new EmbeddedProxy({ auth, streams, log, trustedProxies: config.trustedProxies });
+  metrics.readAtScrape({
+    sessionsByState: () => repos.sessions.countByState(),
+    agentsOnline: () => agents.onlineCount(),
+    streams: () => proxy.streamMeters(),
+    pool: () => database.poolUse(),
+    bus: () => ({ kind: bus.kind, available: bus.available() }),
+    log,
+  });
+
   // Who reacts to what: the emitting service knows none of these.
   events.on('sessionEnded', ({ sessionId }) => sharing.sessionEnded(sessionId));
   events.on('signedOut', ({ userId, signIn, exceptSignIn }) =>
@@ -272,7 +289,7 @@ export async function createServices(ctx: ServiceContext): Promise<Services> {
     imageBuilds: new ImageBuildService(clock),
     workspaces: new WorkspaceService(repos.images),
     streams,
-    proxy: new EmbeddedProxy({ auth, streams, log, trustedProxies: config.trustedProxies }),
+    proxy,
     bus,
     sharing,
     chat,
@@ -280,5 +297,6 @@ export async function createServices(ctx: ServiceContext): Promise<Services> {
     oneTimeLogins,
     kasm,
     events,
+    metrics,
   };
 }

@@ -10,7 +10,16 @@ export interface DatabaseHandle {
   ping(timeoutMs?: number): Promise<void>;
   /** A connection outside the pool, for a session-level lock held as long as the process lives. */
   dedicated(): DedicatedConnection;
+  /** Connections of the pool now: open, idle among them, and queries waiting for one. */
+  poolUse(): PoolUse;
   close(): Promise<void>;
+}
+
+export interface PoolUse {
+  total: number;
+  idle: number;
+  waiting: number;
+  max: number;
 }
 
 export interface DedicatedConnection {
@@ -53,6 +62,12 @@ export function openDatabase(url: string, log?: DatabaseLogger, poolSize = 10): 
       }
     },
     dedicated: () => dedicatedConnection(url),
+    poolUse: () => ({
+      total: pool.totalCount,
+      idle: pool.idleCount,
+      waiting: pool.waitingCount,
+      max: poolSize,
+    }),
     close: () => db.destroy(),
   };
 }

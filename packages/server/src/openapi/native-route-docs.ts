@@ -43,6 +43,16 @@ export const nativeRouteDocs: RouteDoc[] = [
   },
   {
     method: 'GET',
+    url: '/metrics',
+    summary: 'Prometheus metrics of this server (text format)',
+    tag: 'system',
+    auth: 'admin',
+    description:
+      'The Prometheus text format, not JSON. Also open to the metrics token (`Authorization: Bearer ' +
+      '<--metrics-token>`) and to a direct, unproxied request from loopback; see docs/operations.md.',
+  },
+  {
+    method: 'GET',
     url: '/api/openapi.json',
     summary: 'This document',
     tag: 'system',

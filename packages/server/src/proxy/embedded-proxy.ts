@@ -2,7 +2,13 @@ import { Agent as HttpAgent, type IncomingMessage, type ServerResponse } from 'n
 import { Agent as HttpsAgent } from 'node:https';
 import type { Duplex } from 'node:stream';
 import { type GrantPayload, parseSessionPath } from '@porthole/contracts';
-import { createGuardedProxy, GRANT_HEADER, type StreamGuard, type StreamLimits } from '@porthole/stream';
+import {
+  createGuardedProxy,
+  GRANT_HEADER,
+  type StreamGuard,
+  type StreamLimits,
+  type StreamMeter,
+} from '@porthole/stream';
 import type { FastifyInstance } from 'fastify';
 import type { ProxyServer } from 'http-proxy-3';
 import type { AuthService } from '../auth/auth-service.js';
@@ -17,6 +23,8 @@ export interface LocalGateway {
   agentId: string;
   relayUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, grant: GrantPayload): void;
   handleRequest(req: IncomingMessage, res: ServerResponse, grant: GrantPayload): void;
+  /** Its gateway's streams, for the server's metrics (path `local-gateway`). */
+  meter?(): StreamMeter;
 }
 
 export interface EmbeddedProxyDeps {
@@ -78,6 +86,15 @@ export class EmbeddedProxy {
   /** Streams relayed to remote agents now (the local gateway counts its own). */
   get activeStreams(): number {
     return this.guard.size;
+  }
+
+  /** Streams by the hop that carries them, for the metrics. */
+  streamMeters(): Array<StreamMeter & { path: 'embedded-proxy' | 'local-gateway' }> {
+    const local = this.local?.meter?.();
+    return [
+      { path: 'embedded-proxy', ...this.guard.meter() },
+      ...(local ? [{ path: 'local-gateway' as const, ...local }] : []),
+    ];
   }
 
   register(app: FastifyInstance): void {

@@ -2,6 +2,7 @@ import type { SessionState } from '@porthole/contracts';
 import type { AgentCallError, AgentClient } from '../agents/agent-client.js';
 import type { AgentRepo } from '../agents/agent-repo.js';
 import type { Clock } from '../platform/clock.js';
+import { type LaunchMetrics, noLaunchMetrics } from './launch-metrics.js';
 import type { LaunchRepo } from './launch-repo.js';
 import type { SessionRepo, SessionRow } from './session-repo.js';
 
@@ -30,8 +31,14 @@ export class Provisioner {
       log: ProvisionerLog;
       /** This process's lease key (manager/driver-lease.ts), stamped on the launches it drives. */
       driverKey?: () => number | null;
+      /** On-demand launches reaching running or failing; a staging pool's standbys are no launch. */
+      metrics?: LaunchMetrics;
     },
   ) {}
+
+  private get metrics(): LaunchMetrics {
+    return this.deps.metrics ?? noLaunchMetrics;
+  }
 
   /** Fire and forget: the caller has already answered the browser. */
   start(sessionId: string, from: readonly SessionState[] = ['requested']): void {
@@ -93,6 +100,9 @@ export class Provisioner {
         running_at: now,
       });
       if (!running) return this.abandoned(addr, sessionId);
+      // Measured from the request (the row's creation), so placement and the image pull count too.
+      if (claimed.user_id)
+        this.metrics.launchRunning('on_demand', (now.getTime() - claimed.created_at.getTime()) / 1000);
       log.info({ sessionId, agentId: agent.id, readyMs }, 'session running');
       return 'running';
     } catch (err) {
@@ -112,6 +122,7 @@ export class Provisioner {
       reason,
       this.deps.clock.now(),
     );
+    if (row.user_id) this.metrics.launchFailed('on_demand');
     return 'error';
   }
 

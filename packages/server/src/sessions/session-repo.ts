@@ -188,6 +188,20 @@ export class SessionRepo {
     return r.n;
   }
 
+  /**
+   * Sessions that have not ended, by state (standby sessions of staging pools included): ended
+   * ones (deleted, error) would only ever grow, so they are counted as launches failed instead.
+   */
+  async countByState(): Promise<Map<SessionState, number>> {
+    const rows = await this.db
+      .selectFrom('sessions')
+      .select(['state', sql<number>`count(*)::int`.as('n')])
+      .where('ended_at', 'is', null)
+      .groupBy('state')
+      .execute();
+    return new Map(rows.map((r) => [r.state as SessionState, r.n]));
+  }
+
   /** Settled sessions of an agent gone silent become `lost` (each move recorded with `reason`). */
   async markLostOnAgent(agentId: string, reason: string, now: Date): Promise<number> {
     let moved = 0;

@@ -19,6 +19,7 @@ import type { Caller } from '../http/caller.js';
 import type { Clock } from '../platform/clock.js';
 import { newId } from '../platform/crypto.js';
 import { mayManage } from '../policies/session-access.js';
+import { type LaunchKind, type LaunchMetrics, noLaunchMetrics } from './launch-metrics.js';
 import type { LaunchImage, LaunchRepo, PlacementUnitOfWork } from './launch-repo.js';
 import { type PlacementAgent, place } from './placement.js';
 import type { Provisioner } from './provisioner.js';
@@ -43,6 +44,8 @@ export interface SessionServiceDeps {
   log: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
   /** Hears `sessionEnded` once a session is deleted (sharing clears its chat and disconnects joiners). */
   events?: Pick<EventHub, 'emit'>;
+  /** Launches started, failed and their time to running (none recorded when absent). */
+  metrics?: LaunchMetrics;
 }
 
 type Action = SessionAction;
@@ -54,7 +57,11 @@ type Action = SessionAction;
 export type SessionLaunch = SessionCreate & { environment?: SessionEnvironment | undefined };
 
 export class SessionService {
-  constructor(private readonly deps: SessionServiceDeps) {}
+  private readonly metrics: LaunchMetrics;
+
+  constructor(private readonly deps: SessionServiceDeps) {
+    this.metrics = deps.metrics ?? noLaunchMetrics;
+  }
 
   async launch(caller: Caller, input: SessionLaunch): Promise<SessionView> {
     const { launch, policy, clock } = this.deps;
@@ -77,7 +84,9 @@ export class SessionService {
       url: input.url ?? null,
     };
 
-    const id = await launch.placementTransaction(async (tx) => {
+    // Known once the transaction chose staged or fresh; a refusal before that is no launch.
+    let kind: LaunchKind | undefined;
+    const placing = launch.placementTransaction(async (tx) => {
       const l = tx.launch;
       const held = await tx.sessions.countLiveForUser(caller.userId);
       if (held >= settings.max_sessions_per_user) {
@@ -92,9 +101,11 @@ export class SessionService {
       // variables gets a fresh container.
       const staged = environment ? undefined : await l.claimStaged(image.id, input.zoneId);
       if (staged) {
+        kind = 'staged';
         await l.assignStaged(staged.id, { userId: caller.userId, ...terms }, now);
         return { id: staged.id, staged: true };
       }
+      kind = 'on_demand';
       const placed = await this.placeIn(tx, image, input.zoneId);
       const sessionId = newId();
       await tx.sessions.insert({
@@ -112,6 +123,16 @@ export class SessionService {
       });
       return { id: sessionId, staged: false };
     });
+    const id = await placing.catch((err: unknown) => {
+      // No agent could take it (capacity, zone, image missing): a launch that failed.
+      if (kind) {
+        this.metrics.launchStarted(kind);
+        this.metrics.launchFailed(kind);
+      }
+      throw err;
+    });
+    this.metrics.launchStarted(id.staged ? 'staged' : 'on_demand');
+    if (id.staged) this.metrics.launchRunning('staged', (clock.now().getTime() - now.getTime()) / 1000);
     // The answer shows the session as created (`requested`, or `running` when staged): read
     // before the provisioner starts, so its first step cannot race into the response.
     const view = await this.view(id.id);
