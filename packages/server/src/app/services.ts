@@ -19,6 +19,7 @@ import { EventHub } from '../events/domain-events.js';
 import { EffectiveSettingsService } from '../groups/effective-settings-service.js';
 import { GroupRepo } from '../groups/group-repo.js';
 import { GroupService } from '../groups/group-service.js';
+import { AllowedOrigins } from '../http/origin.js';
 import { ImageBuildService } from '../image-builds/image-build-service.js';
 import { ImageRepo } from '../images/image-repo.js';
 import { ImageService } from '../images/image-service.js';
@@ -89,6 +90,8 @@ export interface Services {
   kasm: KasmApi;
   /** Cross-resource reactions (events/domain-events.ts), subscribed below. */
   events: EventHub;
+  /** Browser origins allowed to open sockets and send cookie requests (server.ts adds the derived ones). */
+  origins: AllowedOrigins;
 }
 
 export interface ServiceContext {
@@ -279,5 +282,9 @@ export async function createServices(ctx: ServiceContext): Promise<Services> {
     oneTimeLogins,
     kasm,
     events,
+    origins: new AllowedOrigins([
+      ...(config.publicUrl ? [new URL(config.publicUrl).origin] : []),
+      ...(config.allowedOrigins ?? []),
+    ]),
   };
 }
