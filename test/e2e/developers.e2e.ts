@@ -5,8 +5,8 @@
 import { mkdir } from 'node:fs/promises';
 import { request as httpsRequest } from 'node:https';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { contextOptions, gotoRetrying, launchChromium } from './support/browser.js';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { expectNoCspViolations, gotoRetrying, launchChromium, newContext } from './support/browser.js';
 import { adminUsername, type PortholeUp, startPorthole } from './support/porthole-up.js';
 
 const shots = 'test-results/screenshots';
@@ -51,8 +51,11 @@ beforeAll(async () => {
   // No sessions here: no local agent and no image builds keep the start quick and the host quiet.
   porthole = await startPorthole({ env: { PORTHOLE_BUILD_IMAGES: 'false', PORTHOLE_LOCAL_AGENT: 'false' } });
   browser = await launchChromium();
-  page = await (await browser.newContext(contextOptions())).newPage();
+  page = await (await newContext(browser)).newPage();
 });
+
+// Every page runs under the server's Content-Security-Policy: a violation fails the test.
+afterEach(() => expectNoCspViolations());
 
 afterAll(async () => {
   await browser?.close();

@@ -3,7 +3,7 @@
 // Screenshots land in test-results/ for a human look.
 import { mkdir } from 'node:fs/promises';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   imagePresent,
   imageRef,
@@ -12,7 +12,7 @@ import {
   type Workspace,
   waitForBanner,
 } from '../../images/test/support/workspace.js';
-import { contextOptions, gotoRetrying, launchChromium } from './support/browser.js';
+import { expectNoCspViolations, gotoRetrying, launchChromium, newContext } from './support/browser.js';
 
 const resultsDir = 'test-results';
 let browser: Browser;
@@ -21,6 +21,9 @@ beforeAll(async () => {
   await mkdir(resultsDir, { recursive: true });
   browser = await launchChromium();
 });
+
+// Every page runs under the server's Content-Security-Policy: a violation fails the test.
+afterEach(() => expectNoCspViolations());
 
 afterAll(async () => {
   await browser?.close();
@@ -120,9 +123,10 @@ for (const c of cases) {
       if (!ws) throw new Error('workspace did not start');
       // An odd size on purpose: with resize=remote the server must follow the browser.
       const viewport = { width: 1180, height: 740 };
-      const context = await browser.newContext(
-        contextOptions({ viewport, httpCredentials: { username: 'kasm_user', password: ws.password } }),
-      );
+      const context = await newContext(browser, {
+        viewport,
+        httpCredentials: { username: 'kasm_user', password: ws.password },
+      });
       try {
         const page = await context.newPage();
         const errors: string[] = [];

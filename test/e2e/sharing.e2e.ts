@@ -6,8 +6,8 @@
 // Screenshots land in test-results/screenshots/sharing-*.png.
 import { mkdir } from 'node:fs/promises';
 import type { APIRequestContext, Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { contextOptions, gotoRetrying, launchChromium } from './support/browser.js';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { expectNoCspViolations, gotoRetrying, launchChromium, newContext } from './support/browser.js';
 import { adminUsername, type PortholeUp, startPorthole } from './support/porthole-up.js';
 
 const shots = 'test-results/screenshots';
@@ -129,7 +129,7 @@ beforeAll(async () => {
   await mkdir(shots, { recursive: true });
   porthole = await startPorthole({ env: { PORTHOLE_BUILD_IMAGES: 'false' } });
   browser = await launchChromium();
-  adminContext = await browser.newContext(contextOptions());
+  adminContext = await newContext(browser);
   admin = adminContext.request;
   await adminCall('POST', '/api/auth/login', { username: adminUsername, password: porthole.adminPassword });
   const group = await adminCall<{ id: string }>('POST', '/api/admin/groups', {
@@ -141,6 +141,9 @@ beforeAll(async () => {
   await adminCall('POST', '/api/admin/users', { ...owner, groupIds: [group.id] });
   await adminCall('POST', '/api/admin/users', { ...guest, groupIds: [] });
 });
+
+// Every page runs under the server's Content-Security-Policy: a violation fails the test.
+afterEach(() => expectNoCspViolations());
 
 afterAll(async () => {
   // Whatever a failed step left running: its containers would outlive the throwaway data dir.
@@ -191,7 +194,7 @@ describe('session sharing in the browser', () => {
   };
 
   it('the owner launches a desktop and shares it from the session view', async () => {
-    const ctx = await browser.newContext(contextOptions());
+    const ctx = await newContext(browser);
     ownerPage = await ctx.newPage();
     await goto(ownerPage, '/login');
     await fillSignIn(ownerPage, owner);
@@ -211,7 +214,7 @@ describe('session sharing in the browser', () => {
   });
 
   it('a second user opens the link, signs in and watches the desktop as viewer, with the chat', async () => {
-    const ctx = await browser.newContext(contextOptions());
+    const ctx = await newContext(browser);
     guestPage = await ctx.newPage();
     await goto(guestPage, new URL(link).pathname);
     // Signed out: the link goes through sign-in and comes back.

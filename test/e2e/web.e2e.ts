@@ -4,8 +4,8 @@
 // it) and reads the installation id. Screenshots of every page land in test-results/screenshots/.
 import { mkdir } from 'node:fs/promises';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { contextOptions, gotoRetrying, launchChromium } from './support/browser.js';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { expectNoCspViolations, gotoRetrying, launchChromium, newContext } from './support/browser.js';
 import { adminUsername, type PortholeUp, startPorthole } from './support/porthole-up.js';
 
 const shots = 'test-results/screenshots';
@@ -137,9 +137,12 @@ beforeAll(async () => {
   // Images come from scripts/test-images.sh; building them here would only slow the run.
   porthole = await startPorthole({ env: { PORTHOLE_BUILD_IMAGES: 'false' } });
   browser = await launchChromium();
-  admin = await browser.newContext(contextOptions());
+  admin = await newContext(browser);
   adminPage = await admin.newPage();
 });
+
+// Every page runs under the server's Content-Security-Policy: a violation fails the test.
+afterEach(() => expectNoCspViolations());
 
 afterAll(async () => {
   // Whatever a failed step left running: its containers would outlive the throwaway data dir.
@@ -156,7 +159,7 @@ afterAll(async () => {
 
 describe('web app', () => {
   it('sends a signed-out visitor to sign-in and rejects a wrong password in place', async () => {
-    const ctx = await browser.newContext(contextOptions());
+    const ctx = await newContext(browser);
     const page = await ctx.newPage();
     await goto(page, '/admin/servers');
     await page.waitForURL(/\/login\?next=%2Fadmin%2Fservers$/);
@@ -194,7 +197,7 @@ describe('web app', () => {
   let firstSession = '';
 
   it('the user signs in and sees the launcher with filters and search', async () => {
-    userContext = await browser.newContext(contextOptions());
+    userContext = await newContext(browser);
     userPage = await userContext.newPage();
     await signIn(userPage, user.username, user.password);
     for (const name of ['Firefox', 'Desktop', 'Desktop Deluxe'])

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { RfbClient } from '../integration/stream/rfb.js';
 import { createTestDatabase, type TestDatabase } from '../integration/support/database.js';
+import { pageOrigin } from '../support/http.js';
 import { recordFigure, Steps } from './support/figures.js';
 import {
   DOCKER_SOCKET,
@@ -41,7 +42,7 @@ class Chat {
 
   static open(baseUrl: string, id: string, cookie: string): Promise<Chat> {
     const ws = new WebSocket(`${baseUrl.replace(/^http/, 'ws')}/api/sessions/${id}/chat`, {
-      headers: { cookie },
+      headers: { origin: pageOrigin(baseUrl), cookie },
       handshakeTimeout: 15_000,
     });
     const chat = new Chat(ws);

@@ -92,6 +92,14 @@ export function parseSetCookie(
 
 export const SESSION_COOKIE = 'porthole_session';
 
+/**
+ * The Origin a page of the server at `url` sends (http(s) or ws(s) URL): what every browser
+ * stand-in here sends, since the server refuses sockets and cookie requests from other origins.
+ */
+export function pageOrigin(url: string): string {
+  return new URL(url.replace(/^ws/, 'http')).origin;
+}
+
 let address = 0;
 
 /** A client address of its own (sent as X-Forwarded-For to a server trusting 127.0.0.1), so rate limits stay per test. */
@@ -119,6 +127,8 @@ export interface ApiClientOptions {
   headers?: Record<string, string>;
   /** The most one call may take; 30 s unless given. */
   timeoutMs?: number;
+  /** The Origin sent, as a page of the server would; the base URL's unless given, null sends none. */
+  origin?: string | null;
 }
 
 /** A browser stand-in: JSON in and out, the session cookie kept from sign-in to sign-out. */
@@ -141,7 +151,10 @@ export class ApiClient {
     path: string,
     body?: unknown,
   ): Promise<Reply<T>> {
-    const headers: Record<string, string> = { ...this.opts.headers };
+    const headers: Record<string, string> = {};
+    const origin = this.opts.origin === undefined ? pageOrigin(this.baseUrl) : this.opts.origin;
+    if (origin !== null) headers.origin = origin;
+    Object.assign(headers, this.opts.headers);
     if (this.opts.forwardedFor) headers['x-forwarded-for'] = this.opts.forwardedFor;
     if (this.cookieHeader !== undefined) headers.cookie = this.cookieHeader;
     const reply = await http(`${this.baseUrl}${path}`, {

@@ -9,6 +9,7 @@ export type { ServerConfig } from './config.js';
 export { redactUrl } from './db/database.js';
 export { migrateToLatest } from './db/migrator.js';
 export { type OpenedDatabase, openConfiguredDatabase } from './db/open.js';
+export { APP_CSP, HSTS, SESSION_CSP } from './http/security-headers.js';
 export { prepareDatabase } from './installation/prepare-database.js';
 export { argon2Hasher } from './platform/password-hasher.js';
 export { type NginxConfigOptions, renderNginxConfig } from './proxy/nginx-config.js';

@@ -1,6 +1,12 @@
 // Headless Chromium for browser tests: Debian's /usr/bin/chromium driven by playwright-core (no
 // `playwright install`, no downloads). Flags keep it off the network except for the pages a test opens.
-import { type Browser, type BrowserContextOptions, chromium, type Page } from 'playwright-core';
+import {
+  type Browser,
+  type BrowserContext,
+  type BrowserContextOptions,
+  chromium,
+  type Page,
+} from 'playwright-core';
 
 export const chromiumPath = process.env.PORTHOLE_CHROMIUM ?? process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -32,6 +38,59 @@ export function launchChromium(): Promise<Browser> {
 /** Context defaults for pages served with self-signed certificates (workspace images, `porthole up`). */
 export function contextOptions(extra: BrowserContextOptions = {}): BrowserContextOptions {
   return { ignoreHTTPSErrors: true, viewport: { width: 1280, height: 800 }, ...extra };
+}
+
+const CSP_MARKER = '[porthole-csp-violation]';
+
+/** Every Content-Security-Policy violation any watched page reported, as one line each. */
+const cspViolations: string[] = [];
+
+/**
+ * Reports each `securitypolicyviolation` event as a marked console error, before the page's own
+ * scripts run; Chromium's own "Refused to … Content Security Policy" console lines are caught too
+ * (they also cover what happens before the listener exists).
+ */
+function reportViolations(marker: string): void {
+  document.addEventListener('securitypolicyviolation', (e) => {
+    console.error(
+      marker +
+        JSON.stringify({
+          page: location.href,
+          directive: e.violatedDirective,
+          blocked: e.blockedURI,
+          source: `${e.sourceFile}:${e.lineNumber}`,
+          sample: e.sample,
+        }),
+    );
+  });
+}
+
+async function watchCsp(context: BrowserContext): Promise<void> {
+  await context.addInitScript(reportViolations, CSP_MARKER);
+  context.on('console', (msg) => {
+    const text = msg.text();
+    if (text.startsWith(CSP_MARKER)) cspViolations.push(text.slice(CSP_MARKER.length));
+    else if (msg.type() === 'error' && /Content Security Policy/i.test(text)) cspViolations.push(text);
+  });
+}
+
+/**
+ * A browser context with `contextOptions(extra)` whose pages report CSP violations: every e2e
+ * test opens its pages through this, and `expectNoCspViolations` fails the test on any.
+ */
+export async function newContext(
+  browser: Browser,
+  extra: BrowserContextOptions = {},
+): Promise<BrowserContext> {
+  const context = await browser.newContext(contextOptions(extra));
+  await watchCsp(context);
+  return context;
+}
+
+/** Fails when any watched page violated its Content-Security-Policy (then forgets them). */
+export function expectNoCspViolations(): void {
+  const seen = cspViolations.splice(0);
+  if (seen.length > 0) throw new Error(`Content-Security-Policy violations:\n${seen.join('\n')}`);
 }
 
 /**

@@ -20,7 +20,14 @@ import { type RunningServer, type ServerConfig, startServer } from '@porthole/se
 import Docker from 'dockerode';
 import pino from 'pino';
 import WebSocket, { type RawData } from 'ws';
-import { ApiClient, createUser, type ErrorBody, nextAddress, type SignedInUser } from '../../support/http.js';
+import {
+  ApiClient,
+  createUser,
+  type ErrorBody,
+  nextAddress,
+  pageOrigin,
+  type SignedInUser,
+} from '../../support/http.js';
 import { createTestDatabase, query, type TestDatabase } from '../support/database.js';
 
 /**
@@ -377,7 +384,7 @@ export function rfbBanner(api: ApiClient, sessionId: string, timeoutMs = 15_000)
   const url = `${api.baseUrl.replace(/^http/, 'ws')}/session/${sessionId}/websockify`;
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url, ['binary'], {
-      headers: api.cookieHeader ? { cookie: api.cookieHeader } : {},
+      headers: { origin: pageOrigin(url), ...(api.cookieHeader ? { cookie: api.cookieHeader } : {}) },
     });
     let received = Buffer.alloc(0);
     let banner = '';

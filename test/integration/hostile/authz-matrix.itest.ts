@@ -3,7 +3,7 @@ import { apiKeyPermissions } from '@porthole/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { recordFigure } from '../../reliability/support/figures.js';
-import { ApiClient, nextAddress } from '../../support/http.js';
+import { ApiClient, nextAddress, pageOrigin } from '../../support/http.js';
 import { ADMIN_PASSWORD, ADMIN_USERNAME } from '../support/server.js';
 import { basic, bearer, type HostileStack, startHostileStack, USER_PASSWORD } from './support.js';
 
@@ -512,7 +512,10 @@ describe('authorization matrix over the route table', () => {
  */
 function upgrade(url: string, headers: Record<string, string>): Promise<number | 'upgraded' | 'hung up'> {
   return new Promise((resolve) => {
-    const ws = new WebSocket(url, ['binary'], { headers, handshakeTimeout: 10_000 });
+    const ws = new WebSocket(url, ['binary'], {
+      headers: { origin: pageOrigin(url), ...headers },
+      handshakeTimeout: 10_000,
+    });
     const done = (r: number | 'upgraded' | 'hung up') => {
       ws.removeAllListeners();
       ws.on('error', () => undefined);

@@ -1,5 +1,5 @@
 import WebSocket from 'ws';
-import { SESSION_COOKIE } from '../../support/http.js';
+import { pageOrigin, SESSION_COOKIE } from '../../support/http.js';
 import type { Person } from './support.js';
 
 /**
@@ -31,7 +31,7 @@ export class RfbProbe {
       `${baseUrl.replace(/^http/, 'ws')}/session/${sessionId}/websockify`,
       ['binary'],
       {
-        headers: { cookie: `${SESSION_COOKIE}=${who.cookie}` },
+        headers: { origin: pageOrigin(baseUrl), cookie: `${SESSION_COOKIE}=${who.cookie}` },
         perMessageDeflate: false,
         handshakeTimeout: 15_000,
       },

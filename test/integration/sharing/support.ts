@@ -11,7 +11,7 @@ import type {
 } from '@porthole/contracts';
 import { Redis } from 'ioredis';
 import WebSocket from 'ws';
-import { type HttpReply, http, nextAddress, SESSION_COOKIE } from '../../support/http.js';
+import { type HttpReply, http, nextAddress, pageOrigin, SESSION_COOKIE } from '../../support/http.js';
 import { query } from '../support/database.js';
 import { ADMIN_PASSWORD, ADMIN_USERNAME } from '../support/server.js';
 
@@ -266,7 +266,10 @@ export class ChatClient {
   static open(baseUrl: string, sessionId: string, who: Person | null): Promise<ChatClient> {
     const url = `${baseUrl.replace(/^http/, 'ws')}/api/sessions/${sessionId}/chat`;
     const ws = new WebSocket(url, {
-      headers: who ? { cookie: `${SESSION_COOKIE}=${who.cookie}` } : {},
+      headers: {
+        origin: pageOrigin(baseUrl),
+        ...(who ? { cookie: `${SESSION_COOKIE}=${who.cookie}` } : {}),
+      },
       perMessageDeflate: false,
       handshakeTimeout: 10_000,
     });

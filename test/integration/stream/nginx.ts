@@ -81,8 +81,11 @@ export function mainConfig(prefix: string, rendered: string, asRoot: boolean): s
   ].join('\n');
 }
 
-/** Starts Debian's nginx as a child on 127.0.0.1 in front of `serverUrl`. */
-export async function startNginx(serverUrl: string): Promise<TestNginx> {
+/**
+ * Starts Debian's nginx as a child on 127.0.0.1 in front of `serverUrl`, on `port` when given
+ * (reserved beforehand so the server can allow its origin: see `StreamStack.nginxPort`).
+ */
+export async function startNginx(serverUrl: string, port?: number): Promise<TestNginx> {
   const temps = new TempDirs();
   const prefix = await temps.make('porthole-nginx-');
   await mkdir(join(prefix, 'temp'), { recursive: true });
@@ -107,7 +110,7 @@ export async function startNginx(serverUrl: string): Promise<TestNginx> {
     '-out',
     certFile,
   ]);
-  const port = await freePort();
+  port ??= await freePort();
   const rendered = renderNginxConfig({
     serverUrl,
     listen: `127.0.0.1:${port}`,

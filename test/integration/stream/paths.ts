@@ -88,11 +88,19 @@ export interface UpgradeAnswer {
 export function rawUpgrade(
   origin: string,
   target: string,
-  opts: { cookie?: string; headers?: Record<string, string>; ca?: string } = {},
+  opts: {
+    cookie?: string;
+    headers?: Record<string, string>;
+    ca?: string;
+    /** The Origin line(s) sent: `origin`'s own unless given; null sends none, two values two lines. */
+    origin?: string | string[] | null;
+  } = {},
 ): Promise<UpgradeAnswer> {
   const u = new URL(origin);
   const send = u.protocol === 'https:' ? httpsRequest : httpRequest;
-  const headers: Record<string, string> = {
+  const pageOrigin = opts.origin === undefined ? u.origin : opts.origin;
+  const headers: Record<string, string | string[]> = {
+    ...(pageOrigin === null ? {} : { origin: pageOrigin }),
     connection: 'Upgrade',
     upgrade: 'websocket',
     'sec-websocket-version': '13',

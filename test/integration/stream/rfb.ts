@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import WebSocket from 'ws';
-import { SESSION_COOKIE } from '../../support/http.js';
+import { pageOrigin, SESSION_COOKIE } from '../../support/http.js';
 
 export interface ServerInit {
   width: number;
@@ -12,6 +12,8 @@ export interface OpenOptions {
   /** The `porthole_session` cookie value. */
   cookie?: string;
   headers?: Record<string, string>;
+  /** The Origin sent: the page origin of `url` unless given; null sends none. */
+  origin?: string | null;
   /** Trusted CA for wss (the test nginx's certificate). */
   ca?: string;
   timeoutMs?: number;
@@ -71,7 +73,8 @@ export class RfbClient {
 
   /** Opens the socket; rejects with UpgradeRefused when the proxy answers anything but 101. */
   static open(url: string, opts: OpenOptions = {}): Promise<RfbClient> {
-    const headers: Record<string, string> = { ...opts.headers };
+    const origin = opts.origin === undefined ? pageOrigin(url) : opts.origin;
+    const headers: Record<string, string> = { ...(origin === null ? {} : { origin }), ...opts.headers };
     if (opts.cookie !== undefined) headers.cookie = `${SESSION_COOKIE}=${opts.cookie}`;
     const ws = new WebSocket(url, ['binary'], {
       headers,

@@ -7,6 +7,7 @@ import pino from 'pino';
 import { ApiClient, nextAddress } from '../../support/http.js';
 import { ADMIN_PASSWORD, ADMIN_USERNAME, startTestServer, type TestServer } from '../support/server.js';
 import { TempDirs } from '../support/temp.js';
+import { freePort } from './nginx.js';
 
 const run = promisify(execFile);
 export const FIREFOX_IMAGE = process.env.PORTHOLE_TEST_FIREFOX_IMAGE ?? 'porthole/firefox:latest';
@@ -59,6 +60,8 @@ export interface StreamStack {
   owner: Person;
   otherAdmin: Person;
   stranger: Person;
+  /** The port reserved for the test nginx, whose origin (https://127.0.0.1:<port>) the server allows. */
+  nginxPort: number;
   /** Launches a session as `who`, waits for `running`. */
   launch(who: Person): Promise<SessionView>;
   /** A new signed-in browser for `who` (its own cookie). */
@@ -68,7 +71,12 @@ export interface StreamStack {
 
 export async function startStreamStack(label: string): Promise<StreamStack> {
   const temps = new TempDirs();
-  const t = await startTestServer({ checkinSeconds: 1, trustedProxies: ['127.0.0.1'] });
+  const nginxPort = await freePort();
+  const t = await startTestServer({
+    checkinSeconds: 1,
+    trustedProxies: ['127.0.0.1'],
+    allowedOrigins: [`https://127.0.0.1:${nginxPort}`],
+  });
   const launched: string[] = [];
   let agent: RunningAgent | undefined;
   const signIn = async (username: string, password = USER_PASSWORD) =>
@@ -142,6 +150,7 @@ export async function startStreamStack(label: string): Promise<StreamStack> {
       t,
       agent: running,
       image,
+      nginxPort,
       admin,
       owner,
       otherAdmin,

@@ -31,7 +31,7 @@ beforeAll(async () => {
   if (!haveImage) return;
   stack = await startStreamStack('paths');
   try {
-    nginx = await startNginx(stack.t.server.url);
+    nginx = await startNginx(stack.t.server.url, stack.nginxPort);
     paths = streamPaths(stack, nginx);
     session = await stack.launch(stack.owner);
     desktop = DesktopProbe.open(await containerOf(session.id));

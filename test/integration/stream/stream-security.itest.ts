@@ -40,7 +40,7 @@ beforeAll(async () => {
   if (!haveImage) return;
   stack = await startStreamStack('security');
   try {
-    nginx = await startNginx(stack.t.server.url);
+    nginx = await startNginx(stack.t.server.url, stack.nginxPort);
     paths = streamPaths(stack, nginx);
     [mine, theirs] = await Promise.all([stack.launch(stack.owner), stack.launch(stack.stranger)]);
     for (const s of [mine, theirs]) {

@@ -1,5 +1,5 @@
 import WebSocket, { type RawData } from 'ws';
-import type { ApiClient } from '../../support/http.js';
+import { type ApiClient, pageOrigin } from '../../support/http.js';
 
 /**
  * Opens a session's stream through the server's embedded proxy as `api`'s browser would
@@ -10,7 +10,7 @@ export function rfbBanner(api: ApiClient, sessionId: string, timeoutMs = 20_000)
   const url = `${api.baseUrl.replace(/^http/, 'ws')}/session/${sessionId}/websockify`;
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url, ['binary'], {
-      headers: api.cookieHeader ? { cookie: api.cookieHeader } : {},
+      headers: { origin: pageOrigin(url), ...(api.cookieHeader ? { cookie: api.cookieHeader } : {}) },
     });
     let received = Buffer.alloc(0);
     let settled = false;

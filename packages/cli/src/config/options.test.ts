@@ -133,6 +133,37 @@ describe('resolveOptions errors', () => {
   });
 });
 
+describe('origins', () => {
+  it('keeps the public URL’s origin and the extra origins, normalised', () => {
+    const c = resolveServer(['--public-url', 'HTTPS://Porthole.example.com:443/'], {
+      PORTHOLE_ALLOWED_ORIGINS: 'https://a.example:8443, http://b.example',
+    });
+    expect(c.publicUrl).toBe('https://porthole.example.com');
+    expect(c.allowedOrigins).toEqual(['https://a.example:8443', 'http://b.example']);
+    expect(resolveServer([]).publicUrl).toBeUndefined();
+    expect(resolveServer([]).allowedOrigins).toBeUndefined();
+  });
+
+  it('rejects a public URL with a path and an origin that is not scheme://host[:port], in one line', () => {
+    expect(configError(() => resolveServer(['--public-url', 'https://h.example/porthole']))).toBe(
+      "invalid --public-url: must be scheme://host[:port] with no path, got 'https://h.example/porthole'",
+    );
+    expect(configError(() => resolveServer([], { PORTHOLE_PUBLIC_URL: 'porthole.example.com' }))).toMatch(
+      /^invalid PORTHOLE_PUBLIC_URL: /,
+    );
+    for (const bad of ['https://a.example/', 'https://a.example/x', 'ftp://a.example', 'a.example', ' , '])
+      expect(
+        configError(() => resolveServer(['--allowed-origins', bad])),
+        bad,
+      ).toMatch(/^invalid --allowed-origins: [^\n]+$/);
+    expect(
+      configError(() => resolveServer([], { PORTHOLE_ALLOWED_ORIGINS: 'https://ok.example,https://x/y' })),
+    ).toBe(
+      "invalid PORTHOLE_ALLOWED_ORIGINS: 'https://x/y' is not an origin: must be http(s)://host[:port] with no path",
+    );
+  });
+});
+
 describe('toServerConfig', () => {
   it('needs --tls-cert and --tls-key together', () => {
     expect(configError(() => resolveServer(['--tls-cert', 'c.pem']))).toBe(

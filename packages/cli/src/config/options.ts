@@ -87,6 +87,40 @@ export const checks = {
       return 'is not a valid URL';
     }
   },
+  /** A URL people open Porthole at: http(s), a host, nothing after it (Porthole is served at /). */
+  publicUrl: (v: string) => {
+    let u: URL;
+    try {
+      u = new URL(v);
+    } catch {
+      return `must be a URL like https://porthole.example.com, got '${v}'`;
+    }
+    if (u.protocol !== 'http:' && u.protocol !== 'https:')
+      return `must be an http:// or https:// URL, got '${v}'`;
+    if (!u.hostname) return 'must name a host';
+    if (u.pathname !== '/' || u.search || u.hash || u.username || u.password)
+      return `must be scheme://host[:port] with no path, got '${v}'`;
+    return undefined;
+  },
+  /** Comma-separated origins, each exactly scheme://host[:port] (what browsers send as Origin). */
+  origins: (v: string) => {
+    const items = v
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+    if (items.length === 0) return 'must list at least one origin (scheme://host[:port])';
+    for (const item of items) {
+      const shape = /^https?:\/\/[^/?#@\s]+$/i.test(item);
+      let parsed = false;
+      try {
+        parsed = shape && new URL(item).hostname !== '';
+      } catch {
+        parsed = false;
+      }
+      if (!parsed) return `'${item}' is not an origin: must be http(s)://host[:port] with no path`;
+    }
+    return undefined;
+  },
   logLevel: (v: string) =>
     ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(v)
       ? undefined

@@ -85,6 +85,21 @@ export const serverOptions: OptionSpec[] = [
     description: 'comma-separated addresses/CIDRs whose X-Forwarded-* are trusted with --behind-proxy',
   },
   {
+    flag: 'public-url',
+    env: 'PORTHOLE_PUBLIC_URL',
+    type: 'string',
+    description:
+      'the URL people open Porthole at (https://porthole.example.com); only its origin may open streams and send sign-in requests. Unset: the address this server listens on',
+    check: checks.publicUrl,
+  },
+  {
+    flag: 'allowed-origins',
+    env: 'PORTHOLE_ALLOWED_ORIGINS',
+    type: 'string',
+    description: 'comma-separated further origins (scheme://host[:port]) allowed beside the public URL',
+    check: checks.origins,
+  },
+  {
     flag: 'session-ttl-hours',
     env: 'PORTHOLE_SESSION_TTL_HOURS',
     type: 'string',
@@ -139,6 +154,13 @@ export function toServerConfig(v: OptionValues, env: NodeJS.ProcessEnv): ServerC
           .filter(Boolean)
       : [],
   };
+  if (v['public-url']) config.publicUrl = new URL(v['public-url'] as string).origin;
+  if (v['allowed-origins'])
+    config.allowedOrigins = String(v['allowed-origins'])
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)
+      .map((o) => new URL(o).origin);
   if (v['database-url']) config.databaseUrl = v['database-url'] as string;
   if (v['redis-url']) config.redisUrl = v['redis-url'] as string;
   if (v['metrics-token']) config.metricsToken = v['metrics-token'] as string;

@@ -6,6 +6,9 @@ import type { AuthService } from '../auth/auth-service.js';
 import { installCallerHook } from '../auth/caller-hook.js';
 import { requireAdmin } from '../http/caller.js';
 import { installErrorHandler } from '../http/error-handler.js';
+import type { AllowedOrigins } from '../http/origin.js';
+import { installOriginGuard } from '../http/origin-guard.js';
+import { installSecurityHeaders } from '../http/security-headers.js';
 import type { TlsMaterial } from '../http/tls.js';
 import { type HttpRequestMetrics, installHttpMetrics } from '../metrics/http-metrics.js';
 import type { RouteTable } from './route-table.js';
@@ -15,6 +18,8 @@ export interface AppDeps {
   auth: AuthService;
   /** Times every answered request by route pattern (the server's metrics). */
   metrics?: HttpRequestMetrics;
+  /** Origins whose pages may send state-changing requests with the cookie (http/origin.ts). */
+  origins: AllowedOrigins;
   tls?: TlsMaterial;
   /** Addresses whose X-Forwarded-* headers are believed (`--behind-proxy`). */
   trustedProxies?: string[];
@@ -47,6 +52,8 @@ export async function createApp(deps: AppDeps): Promise<{ app: FastifyInstance; 
     for (const m of methods) if (m !== 'HEAD') routes.push({ method: m, url: r.url });
   });
 
+  // First, so every answer carries them, refusals of the hooks below included.
+  installSecurityHeaders(app);
   // First, so every route registered after it (the admin scope's too) is timed.
   if (deps.metrics) installHttpMetrics(app, deps.metrics);
   await app.register(cookie);
@@ -66,6 +73,8 @@ export async function createApp(deps: AppDeps): Promise<{ app: FastifyInstance; 
       },
     });
   }
+  // Before the caller hook: a forged request is refused without looking its cookie up.
+  installOriginGuard(app, deps.origins);
   installCallerHook(app, deps.auth);
 
   for (const register of deps.routes.routes) register(app);

@@ -33,7 +33,10 @@ export interface RouteTable {
   routes: Array<(app: FastifyInstance) => void>;
   /** HTTP routes inside /api/admin (paths relative to it), behind the one admin guard. */
   adminRoutes: Array<(admin: FastifyInstance) => void>;
-  /** WebSocket upgrades by path; an upgrade no entry claims is answered 404. */
+  /**
+   * WebSocket upgrades by path; an upgrade no entry claims is answered 404, and the router
+   * refuses (403) every upgrade without an allowed Origin before an entry sees it.
+   */
   upgrades: UpgradeRoute[];
 }
 
@@ -49,7 +52,7 @@ export function routeTable(
       (app) => agentProtocolRoutes(app, services.agents),
       (app) => sessionRoutes(app, services.sessions),
       (app) => workspaceRoutes(app, services.workspaces),
-      (app) => sessionAuthRoutes(app, services.streams),
+      (app) => sessionAuthRoutes(app, services.streams, services.origins),
       (app) => sharingRoutes(app, services.sharing),
       (app) => services.proxy.register(app),
       (app) => oneTimeLoginRoutes(app, services.oneTimeLogins),

@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { ServerConfig } from '../config.js';
 import { type OpenedDatabase, openConfiguredDatabase } from '../db/open.js';
+import { originsOfListenUrl } from '../http/origin.js';
 import { loadTls } from '../http/tls.js';
 import { UpgradeRouter } from '../http/upgrade-router.js';
 import { prepareDatabase } from '../installation/prepare-database.js';
@@ -54,12 +55,13 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
       logger,
       auth: services.auth,
       metrics: services.metrics,
+      origins: services.origins,
       tls,
       trustedProxies: config.trustedProxies,
       routes: table,
       ...(existsSync(join(webRoot, 'index.html')) ? { webRoot } : {}),
     });
-    const upgrades = new UpgradeRouter();
+    const upgrades = new UpgradeRouter({ origins: services.origins, log: logger });
     for (const u of table.upgrades) upgrades.add(u.matches, u.handle);
     upgrades.attach(app);
     closers.push(() => app.close());
@@ -80,7 +82,18 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
     const port = typeof address === 'object' && address ? address.port : config.port;
     const host = config.host.includes(':') ? `[${config.host}]` : config.host;
     const url = `${tls ? 'https' : 'http'}://${host}:${port}`;
-    logger.info({ url, database: database.kind, installationId, version }, 'porthole is up');
+    if (!config.publicUrl) {
+      services.origins.add(originsOfListenUrl(url));
+      if (['0.0.0.0', '::'].includes(config.host))
+        logger.warn(
+          { origins: services.origins.list() },
+          'no --public-url: browsers are accepted only at these origins; set --public-url to the address people use',
+        );
+    }
+    logger.info(
+      { url, database: database.kind, installationId, version, origins: services.origins.list() },
+      'porthole is up',
+    );
     return { url, app, routes, database, services, installationId, close: closeAll };
   } catch (err) {
     await closeAll();

@@ -18,6 +18,7 @@ import { EventHub } from '../events/domain-events.js';
 import { EffectiveSettingsService } from '../groups/effective-settings-service.js';
 import { GroupRepo } from '../groups/group-repo.js';
 import { GroupService } from '../groups/group-service.js';
+import { AllowedOrigins } from '../http/origin.js';
 import { ImageBuildService } from '../image-builds/image-build-service.js';
 import { ImageRepo } from '../images/image-repo.js';
 import { ImageService } from '../images/image-service.js';
@@ -91,6 +92,8 @@ export interface Services {
   events: EventHub;
   /** This server's Prometheus registry (`GET /metrics`); one per server, never prom-client's global. */
   metrics: ServerMetrics;
+  /** Browser origins allowed to open sockets and send cookie requests (server.ts adds the derived ones). */
+  origins: AllowedOrigins;
 }
 
 export interface ServiceContext {
@@ -298,5 +301,9 @@ export async function createServices(ctx: ServiceContext): Promise<Services> {
     kasm,
     events,
     metrics,
+    origins: new AllowedOrigins([
+      ...(config.publicUrl ? [new URL(config.publicUrl).origin] : []),
+      ...(config.allowedOrigins ?? []),
+    ]),
   };
 }

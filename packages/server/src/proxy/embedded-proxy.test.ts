@@ -9,6 +9,7 @@ import { closed, nextMessage, openWebSocket, until } from '../../../stream/src/t
 import { NotFoundError, UnauthorizedError } from '../errors.js';
 import type { Caller } from '../http/caller.js';
 import { installErrorHandler } from '../http/error-handler.js';
+import { AllowedOrigins } from '../http/origin.js';
 import { UpgradeRouter } from '../http/upgrade-router.js';
 import type { StreamAuthorization } from '../streams/stream-auth-service.js';
 import { EmbeddedProxy, type EmbeddedProxyDeps } from './embedded-proxy.js';
@@ -97,7 +98,8 @@ async function proxyApp(opts: Partial<EmbeddedProxyDeps> & { agentUrl?: string }
   app.addHook('onRequest', async (request) => {
     request.caller = request.cookies.porthole_session === 'owner' ? owner : null;
   });
-  const upgrades = new UpgradeRouter();
+  const origins = new AllowedOrigins();
+  const upgrades = new UpgradeRouter({ origins, log: { warn: () => undefined } });
   const proxy = new EmbeddedProxy({
     auth: { resolveSession: async (token) => (token === 'owner' ? owner : null) },
     streams: {
@@ -132,11 +134,13 @@ async function proxyApp(opts: Partial<EmbeddedProxyDeps> & { agentUrl?: string }
   apps.push(app);
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
+  origins.add([`http://127.0.0.1:${port}`]);
   return { app, proxy, port };
 }
 
+/** Opens the stream as a page of the server's own origin would (unless `headers` says otherwise). */
 function connect(port: number, headers: Record<string, string> = {}, path = `/session/${SID}/websockify`) {
-  return openWebSocket(`ws://127.0.0.1:${port}${path}`, headers);
+  return openWebSocket(`ws://127.0.0.1:${port}${path}`, { origin: `http://127.0.0.1:${port}`, ...headers });
 }
 
 const signedIn = { cookie: 'porthole_session=owner' };
@@ -179,6 +183,18 @@ describe('EmbeddedProxy', () => {
       'status 404',
     );
     expect((await fetch(`http://127.0.0.1:${port}/session/${SID}/`)).status).toBe(401);
+    expect(agent.upgrades).toHaveLength(0);
+  });
+
+  it('refuses (403) an upgrade from a foreign page or without an Origin before asking who calls', async () => {
+    const { port } = await proxyApp();
+    await expect(connect(port, { ...signedIn, origin: 'https://evil.example' })).rejects.toThrow(
+      'status 403',
+    );
+    await expect(connect(port, { ...signedIn, origin: 'null' })).rejects.toThrow('status 403');
+    await expect(openWebSocket(`ws://127.0.0.1:${port}/session/${SID}/websockify`, signedIn)).rejects.toThrow(
+      'status 403',
+    );
     expect(agent.upgrades).toHaveLength(0);
   });
 
