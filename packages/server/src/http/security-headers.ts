@@ -22,9 +22,18 @@ export const APP_CSP = [
 
 /**
  * `/session/<id>/…` is the workspace image's own page (its noVNC, with inline scripts we do not
- * control), so only what cannot break it: no framing (nothing of ours frames it), no plugins.
+ * control, written by whoever controls the container). `sandbox` gives it an opaque origin: its
+ * scripts run, but not as Porthole's origin, so a page a session's user planted cannot call the
+ * API or open streams with the cookie of an admin lured to it (the Origin check refuses `null`),
+ * nor register a service worker. Porthole's own viewer never uses this page; it streams
+ * `/session/<id>/websockify` from the web app. No framing, no plugins.
  */
-export const SESSION_CSP = ["frame-ancestors 'none'", "base-uri 'self'", "object-src 'none'"].join('; ');
+export const SESSION_CSP = [
+  'sandbox allow-scripts allow-forms',
+  "frame-ancestors 'none'",
+  "base-uri 'self'",
+  "object-src 'none'",
+].join('; ');
 
 const COMMON: ReadonlyArray<[string, string]> = [
   ['x-content-type-options', 'nosniff'],
