@@ -7,6 +7,8 @@ const commands: Record<string, () => Promise<Command>> = {
   agent: () => import('./commands/agent.js'),
   migrate: () => import('./commands/migrate.js'),
   user: () => import('./commands/user.js'),
+  backup: () => import('./commands/backup.js'),
+  restore: () => import('./commands/restore.js'),
   images: () => import('./commands/images.js'),
   'nginx-config': () => import('./commands/nginx-config.js'),
 };
@@ -19,6 +21,8 @@ Commands:
   agent         run an agent on a Docker host
   migrate       apply database migrations and exit
   user          create users and reset passwords
+  backup        write a backup of the database and the data dir secrets
+  restore       restore a backup into an empty data dir or database
   images        build the workspace images
   nginx-config  print the production nginx configuration
 

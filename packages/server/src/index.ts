@@ -1,4 +1,11 @@
 export { type RunningServer, startServer } from './app/server.js';
+export { BackupFormatError, type Manifest } from './backup/backup-archive.js';
+export {
+  BackupService,
+  type BackupSummary,
+  RestoreRefusedError,
+  type RestoreSummary,
+} from './backup/backup-service.js';
 export type { ServerConfig } from './config.js';
 export { redactUrl } from './db/database.js';
 export { migrateToLatest } from './db/migrator.js';

@@ -10,6 +10,8 @@ export interface DatabaseHandle {
   ping(timeoutMs?: number): Promise<void>;
   /** A connection outside the pool, for a session-level lock held as long as the process lives. */
   dedicated(): DedicatedConnection;
+  /** A raw client outside the pool, for COPY streams (backup, restore); the caller connects and ends it. */
+  rawClient(): pg.Client;
   close(): Promise<void>;
 }
 
@@ -53,6 +55,7 @@ export function openDatabase(url: string, log?: DatabaseLogger, poolSize = 10): 
       }
     },
     dedicated: () => dedicatedConnection(url),
+    rawClient: () => new pg.Client({ connectionString: url, application_name: 'porthole-backup' }),
     close: () => db.destroy(),
   };
 }
