@@ -28,7 +28,7 @@ export function run(argv: string[]): Promise<number> {
     argv,
     async (values, positionals) => {
       const given = positionals[0];
-      if (!given) throw new ConfigError(`missing the backup file\n${usage}`);
+      if (!given) throw new ConfigError('missing the backup file (porthole restore <file>)');
       const file = resolve(given);
       if (
         !(await access(file).then(
