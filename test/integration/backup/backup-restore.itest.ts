@@ -64,6 +64,22 @@ describe('backup and restore with the embedded database', () => {
       await readFile(join(source, 'postgres.json'), 'utf8'),
     );
 
+    // The same file loads into the external test server, an older PostgreSQL than the embedded
+    // one: COPY's text format carries across major versions.
+    const crossDb = await createTestDatabase('backup_cross');
+    external.push(crossDb);
+    const cross = await runPorthole([
+      'restore',
+      file,
+      '--data-dir',
+      await temps.make('porthole-backup-cross-'),
+      '--database-url',
+      crossDb.url,
+    ]);
+    expect(cross.code, cross.stderr).toBe(0);
+    const crossUsers = await query<{ username: string }>(crossDb.url, 'SELECT username FROM users');
+    expect(crossUsers.map((u) => u.username).sort()).toEqual(before.users);
+
     const b = await up(target);
     expect(b.installationId).toBe(a.installationId);
     expect(b.proc.stdout).not.toMatch(/Password:/); // not a first start

@@ -107,15 +107,21 @@ export class BackupService {
    * Porthole knows the backup's schema. A restore calls it before it opens its target.
    */
   async verify(file: string): Promise<Manifest> {
-    const reader = new ArchiveReader(openGunzipped(file));
-    const manifest = await reader.manifest();
-    const known = await knownMigrations();
-    if (!known.includes(manifest.migration))
-      throw new BackupFormatError(
-        `the backup is from a newer Porthole (${manifest.portholeVersion}, schema at ${manifest.migration}); this Porthole ${version} knows migrations up to ${known.at(-1) ?? 'none'}: upgrade it first`,
-      );
-    for await (const part of reader.parts()) for await (const _ of part.data);
-    return manifest;
+    const input = openGunzipped(file);
+    try {
+      const reader = new ArchiveReader(input);
+      const manifest = await reader.manifest();
+      const known = await knownMigrations();
+      if (!known.includes(manifest.migration))
+        throw new BackupFormatError(
+          `the backup is from a newer Porthole (${manifest.portholeVersion}, schema at ${manifest.migration}); this Porthole ${version} knows migrations up to ${known.at(-1) ?? 'none'}: upgrade it first`,
+        );
+      for await (const part of reader.parts()) for await (const _ of part.data);
+      return manifest;
+    } finally {
+      // A reader that gave up half-way would otherwise keep the file open.
+      input.destroy();
+    }
   }
 
   /**
@@ -169,7 +175,8 @@ export class BackupService {
     expected: Manifest,
     targetTables: TableShape[],
   ): Promise<{ rows: number; files: string[] }> {
-    const reader = new ArchiveReader(openGunzipped(file));
+    const input = openGunzipped(file);
+    const reader = new ArchiveReader(input);
     await repo.beginLoad();
     let staged: Awaited<ReturnType<DataDirFiles['stage']>> | undefined;
     try {
@@ -196,6 +203,8 @@ export class BackupService {
       await repo.rollback().catch(() => undefined);
       await staged?.abort();
       throw err;
+    } finally {
+      input.destroy();
     }
   }
 }
@@ -206,8 +215,10 @@ function openGunzipped(file: string): Readable {
   // The read stream's errors (a missing file) reach the reader through the gunzip stream.
   source.on('error', (err) => gunzip.destroy(err));
   source.pipe(gunzip);
-  // Stops reading the file when the reader gives up half-way.
-  finished(gunzip).catch(() => source.destroy());
+  finished(gunzip).then(
+    () => source.destroy(),
+    () => source.destroy(),
+  );
   return gunzip;
 }
 
