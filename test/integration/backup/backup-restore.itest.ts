@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { runPorthole, stopAllPorthole, stopLeftoverPostgres } from '../support/cli.js';
+import { livePostmaster, runPorthole, stopAllPorthole, stopLeftoverPostgres } from '../support/cli.js';
 import { createTestDatabase, query, type TestDatabase } from '../support/database.js';
 import { TempDirs } from '../support/temp.js';
 import { contentsOf, expectOneLineFailure, modeOf, populate, rewriteBackup, stop, up } from './support.js';
@@ -43,6 +43,11 @@ describe('backup and restore with the embedded database', () => {
     expect(backup.stdout).toContain(`installation ${a.installationId}`);
     expect(await modeOf(file)).toBe(0o600);
     await stop(a.proc);
+    // With nothing running, the backup starts the embedded server itself and stops it again.
+    const offline = await runPorthole(['backup', '--data-dir', source, '--out', `${file}.offline`]);
+    expect(offline.code, offline.stderr).toBe(0);
+    expect(offline.stdout).toContain(`installation ${a.installationId}`);
+    expect(await livePostmaster(source)).toBeNull();
 
     const target = await dataDir('porthole-backup-dst-');
     const restore = await runPorthole(['restore', file, '--data-dir', target]);
