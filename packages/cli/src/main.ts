@@ -8,6 +8,8 @@ const commands: Record<string, () => Promise<Command>> = {
   migrate: () => import('./commands/migrate.js'),
   user: () => import('./commands/user.js'),
   secrets: () => import('./commands/secrets.js'),
+  backup: () => import('./commands/backup.js'),
+  restore: () => import('./commands/restore.js'),
   images: () => import('./commands/images.js'),
   'nginx-config': () => import('./commands/nginx-config.js'),
 };
@@ -21,6 +23,8 @@ Commands:
   migrate       apply database migrations and exit
   user          create users and reset passwords
   secrets       rotate the grant signing key or the agent registration token
+  backup        write a backup of the database and the data dir secrets
+  restore       restore a backup into an empty data dir or database
   images        build the workspace images
   nginx-config  print the production nginx configuration
 

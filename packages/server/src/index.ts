@@ -5,6 +5,13 @@ export {
   rotateGrantSigningKey,
 } from './agents/grant-keys.js';
 export { type RunningServer, startServer } from './app/server.js';
+export { BackupFormatError, type Manifest } from './backup/backup-archive.js';
+export {
+  BackupService,
+  type BackupSummary,
+  RestoreRefusedError,
+  type RestoreSummary,
+} from './backup/backup-service.js';
 export type { ServerConfig } from './config.js';
 export { redactUrl } from './db/database.js';
 export { migrateToLatest } from './db/migrator.js';

@@ -12,6 +12,8 @@ export interface DatabaseHandle {
   dedicated(): DedicatedConnection;
   /** Connections of the pool now: open, idle among them, and queries waiting for one. */
   poolUse(): PoolUse;
+  /** A raw client outside the pool, for COPY streams (backup, restore); the caller connects and ends it. */
+  rawClient(): pg.Client;
   close(): Promise<void>;
 }
 
@@ -68,6 +70,7 @@ export function openDatabase(url: string, log?: DatabaseLogger, poolSize = 10): 
       waiting: pool.waitingCount,
       max: poolSize,
     }),
+    rawClient: () => new pg.Client({ connectionString: url, application_name: 'porthole-backup' }),
     close: () => db.destroy(),
   };
 }

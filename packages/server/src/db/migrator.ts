@@ -36,7 +36,28 @@ export interface MigrationOutcome {
  */
 export async function migrateToLatest(db: Db, dir: string = migrationsDir): Promise<MigrationOutcome> {
   const migrator = new Migrator({ db, provider: new SqlFileMigrationProvider(dir) });
-  const result: MigrationResultSet = await migrator.migrateToLatest();
+  return outcome(await migrator.migrateToLatest());
+}
+
+/** The names of the migrations this Porthole ships, in the order they apply. */
+export async function knownMigrations(dir: string = migrationsDir): Promise<string[]> {
+  return Object.keys(await new SqlFileMigrationProvider(dir).getMigrations()).sort();
+}
+
+/**
+ * Applies the pending migrations up to and including `name` (a restore brings its target to the
+ * level of the backup's rows, and the next start applies the rest, converting them as usual).
+ */
+export async function migrateUpTo(
+  db: Db,
+  name: string,
+  dir: string = migrationsDir,
+): Promise<MigrationOutcome> {
+  const migrator = new Migrator({ db, provider: new SqlFileMigrationProvider(dir) });
+  return outcome(await migrator.migrateTo(name));
+}
+
+function outcome(result: MigrationResultSet): MigrationOutcome {
   if (result.error) {
     const failed = result.results?.find((r) => r.status === 'Error');
     const reason = result.error instanceof Error ? result.error.message : String(result.error);
