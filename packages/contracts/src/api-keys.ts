@@ -17,6 +17,11 @@ export const apiKeyPermissions = [
   'sessions_modify',
   'images_view',
   'groups_modify',
+  'zones_view',
+  'staging_view',
+  'staging_create',
+  'staging_modify',
+  'staging_delete',
 ] as const;
 export const apiKeyPermissionSchema = z.enum(apiKeyPermissions);
 export type ApiKeyPermission = z.infer<typeof apiKeyPermissionSchema>;

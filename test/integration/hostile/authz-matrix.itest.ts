@@ -73,6 +73,18 @@ const KASM_PERMISSIONS: Record<string, { anyOf: string[]; write: boolean; emptyB
   logout_user: { anyOf: ['users_auth_session'], write: true },
   add_user_group: { anyOf: ['groups_modify'], write: true },
   remove_user_group: { anyOf: ['groups_modify'], write: true },
+  stop_kasm: { anyOf: ['sessions_modify'], write: true },
+  get_zones: { anyOf: ['zones_view'], write: false, emptyBodyOk: true },
+  get_staging_configs: { anyOf: ['staging_view'], write: false, emptyBodyOk: true },
+  get_staging_config: { anyOf: ['staging_view'], write: false },
+  create_staging_config: { anyOf: ['staging_create'], write: true },
+  update_staging_config: { anyOf: ['staging_modify'], write: true },
+  delete_staging_config: { anyOf: ['staging_delete'], write: true },
+  get_attributes: { anyOf: ['users_view'], write: false },
+  update_user_attributes: { anyOf: ['users_modify'], write: true },
+  get_user_permissions: { anyOf: ['users_view'], write: false },
+  add_user_permission: { anyOf: ['groups_modify'], write: true },
+  remove_user_permission: { anyOf: ['groups_modify'], write: true },
 };
 
 const PEOPLE: Person[] = ['anonymous', 'owner', 'stranger', 'viewer', 'admin'];

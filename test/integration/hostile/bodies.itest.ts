@@ -260,7 +260,7 @@ const nativeRoutes: BodyRoute[] = [
 /** Every developer-API endpoint, its body schema from the server's own table. */
 function kasmRoutes(): BodyRoute[] {
   const none = {} as never;
-  return kasmEndpoints(none, none).map((e) => ({
+  return kasmEndpoints(none, none, none, none).map((e) => ({
     name: `POST /api/public/${e.name}`,
     method: 'POST' as const,
     path: () => `/api/public/${e.name}`,
@@ -278,6 +278,15 @@ function kasmRoutes(): BodyRoute[] {
       exec_config: { cmd: 'true' },
       target_user: { user_id: hex(s.spareUser.id) },
       target_group: { group_id: hex(s.spareGroup.id) },
+      // Nothing here may start sessions or grant rights: no zone, zero sessions, a no-op permission.
+      target_staging_config: {
+        staging_config_id: hex(ID),
+        zone_id: hex(ID),
+        image_id: hex(ID),
+        num_sessions: 0,
+      },
+      target_user_attributes: { user_id: hex(s.spareUser.id) },
+      target_permission: { permission_name: 'user' },
     }),
     kasm: true,
   }));

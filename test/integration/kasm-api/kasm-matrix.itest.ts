@@ -79,6 +79,48 @@ const rows: Row[] = [
     invalid: { target_user: { user_id: SOME_ID }, target_group: { group_id: 'g' } },
     field: 'target_group.group_id',
   },
+  { endpoint: 'stop_kasm', write: true, invalid: { kasm_id: 7 }, field: 'kasm_id' },
+  { endpoint: 'get_zones', write: false, invalid: { brief: 'yes' }, field: 'brief' },
+  { endpoint: 'get_staging_configs', write: false, invalid: 'nope', field: 'body' },
+  {
+    endpoint: 'get_staging_config',
+    write: false,
+    invalid: { target_staging_config: {} },
+    field: 'target_staging_config.staging_config_id',
+  },
+  {
+    endpoint: 'create_staging_config',
+    write: true,
+    invalid: { target_staging_config: { zone_id: SOME_ID, image_id: SOME_ID, num_sessions: 1.5 } },
+    field: 'target_staging_config.num_sessions',
+  },
+  {
+    endpoint: 'update_staging_config',
+    write: true,
+    invalid: { target_staging_config: { staging_config_id: SOME_ID, allow_kasm_audio: true } },
+    field: 'target_staging_config.allow_kasm_audio',
+  },
+  { endpoint: 'delete_staging_config', write: true, invalid: {}, field: 'target_staging_config' },
+  { endpoint: 'get_attributes', write: false, invalid: { target_user: 'alice' }, field: 'target_user' },
+  {
+    endpoint: 'update_user_attributes',
+    write: true,
+    invalid: { target_user_attributes: { user_id: SOME_ID, theme: 'Dark' } },
+    field: 'target_user_attributes.theme',
+  },
+  { endpoint: 'get_user_permissions', write: false, invalid: {}, field: 'target_user' },
+  {
+    endpoint: 'add_user_permission',
+    write: true,
+    invalid: { target_user: { user_id: SOME_ID }, target_permission: { permission_name: 'users_view' } },
+    field: 'target_permission.permission_name',
+  },
+  {
+    endpoint: 'remove_user_permission',
+    write: true,
+    invalid: { target_user: { user_id: SOME_ID } },
+    field: 'target_permission',
+  },
 ];
 
 let db: Awaited<ReturnType<typeof createTestDatabase>>;
@@ -157,10 +199,11 @@ describe('developer API: authentication, permissions and validation for every en
   it('answers unknown endpoints, other methods and malformed JSON in the same shape', async () => {
     const unknown = await kasmCall(t.server.url, 'get_everything', {}, { body: root });
     expect(unknown.status).toBe(404);
-    expect(unknown.body.error_message).toMatch(/get_everything/);
-    const get = await fetch(`${t.server.url}/api/public/get_users`);
+    expect(unknown.body).toEqual({ error_message: 'no such developer API endpoint: get_everything' });
+    // A known endpoint under the wrong method says so, instead of claiming the name is unknown.
+    const get = await fetch(`${t.server.url}/api/public/get_users?x=1`);
     expect(get.status).toBe(404);
-    expect(Object.keys((await get.json()) as object)).toEqual(['error_message']);
+    expect(await get.json()).toEqual({ error_message: 'get_users takes POST only, not GET' });
     const bad = await fetch(`${t.server.url}/api/public/get_users`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },

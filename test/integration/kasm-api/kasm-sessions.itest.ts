@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { hostname } from 'node:os';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AgentStack, startAgentFor, until, workspaceImagePresent } from './agent-stack.js';
@@ -128,6 +129,12 @@ describe.skipIf(!haveImage)('developer API sessions on a real agent', () => {
       cores: 0.5,
       memory: 1024 * 1024 * 1024,
       share_id: null,
+      // The agent registered with this machine's host name; its container ports stay private.
+      host: hostname(),
+      container_ip: null,
+      port: null,
+      port_map: null,
+      view_only_token: null,
     });
     const kasm = running.kasm as Record<string, string>;
     for (const field of ['start_date', 'keepalive_date']) expect(kasm[field]).toMatch(KASM_DATE);
@@ -214,6 +221,27 @@ describe.skipIf(!haveImage)('developer API sessions on a real agent', () => {
       body: {},
     });
     expect((await statusOf(kasmId)).operational_status).toBe('running');
+  });
+
+  it('stop_kasm stops it; resume_kasm starts it again', async () => {
+    const stopped = await modifier.call('stop_kasm', { kasm_id: kasmId, user_id: userId });
+    expect(stopped).toEqual({ status: 200, body: {} });
+    expect((await statusOf(kasmId)).operational_status).toBe('stopped');
+    const { stdout } = await run('docker', [
+      'inspect',
+      '-f',
+      '{{.State.Running}}',
+      await containerOf(kasmId),
+    ]);
+    expect(stdout.trim()).toBe('false');
+    expect((await modifier.call('stop_kasm', { kasm_id: kasmId })).status).toBe(409);
+    expect(await modifier.call('stop_kasm', { kasm_id: '9'.repeat(32) })).toEqual({
+      status: 404,
+      body: { error_message: `no kasm ${'9'.repeat(32)}` },
+    });
+    expect((await viewer.call('stop_kasm', { kasm_id: kasmId })).status).toBe(403);
+    expect((await modifier.call('resume_kasm', { kasm_id: kasmId })).status).toBe(200);
+    await waitFor(kasmId, 'running');
   });
 
   it('join_kasm refuses a share id that was never handed out', async () => {

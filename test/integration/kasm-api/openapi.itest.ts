@@ -73,5 +73,20 @@ describe('OpenAPI document', () => {
       description: expect.stringMatching(/refused/),
     });
     expect(kasm?.summary).toMatch(/users_auth_session/);
+    const staging = doc.paths['/api/public/create_staging_config']?.post;
+    const target = (
+      (staging?.requestBody?.content['application/json']?.schema ?? { properties: {} }) as {
+        properties: Record<
+          string,
+          { required: string[]; properties: Record<string, { description?: string }> }
+        >;
+      }
+    ).properties.target_staging_config;
+    expect(target?.required).toEqual(expect.arrayContaining(['zone_id', 'image_id', 'num_sessions']));
+    expect(target?.properties.allow_kasm_audio?.description).toMatch(/Refused unless null/);
+    expect(staging?.summary).toMatch(/staging_create/);
+    for (const name of ['stop_kasm', 'get_zones', 'get_attributes', 'add_user_permission']) {
+      expect(doc.paths[`/api/public/${name}`]?.post, name).toBeDefined();
+    }
   });
 });

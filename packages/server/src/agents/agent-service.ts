@@ -158,6 +158,11 @@ export class AgentService {
     return rows.map((a) => toAgentView(a, alloc.get(a.id), now, this.deps.checkinSeconds));
   }
 
+  /** Each agent's host name, as it reported it at registration (null when it sent none). */
+  async hostnames(): Promise<Map<string, string | null>> {
+    return new Map((await this.deps.agents.list()).map((a) => [a.id, a.hostname]));
+  }
+
   async get(id: string): Promise<AgentView> {
     const a = await this.deps.agents.find(id);
     if (!a) throw new NotFoundError(`no agent ${id}`);

@@ -25,6 +25,8 @@ import { ImageService } from '../images/image-service.js';
 import { kasmEndpoints } from '../kasm-api/kasm-endpoints.js';
 import type { KasmApi } from '../kasm-api/kasm-plugin.js';
 import { KasmSessions } from '../kasm-api/kasm-sessions.js';
+import { KasmStaging } from '../kasm-api/kasm-staging.js';
+import { KasmUserSettings } from '../kasm-api/kasm-user-settings.js';
 import { KasmUsers } from '../kasm-api/kasm-users.js';
 import { OneTimeLoginRepo } from '../kasm-api/one-time-login-repo.js';
 import { OneTimeLoginService } from '../kasm-api/one-time-login-service.js';
@@ -245,11 +247,16 @@ export async function createServices(ctx: ServiceContext): Promise<Services> {
   const groups = new GroupService(repos.groups);
   const images = new ImageService(repos.images);
   const oneTimeLogins = new OneTimeLoginService({ repo: repos.oneTimeLogins, auth, clock });
+  const zones = new ZoneService(repos.zones);
+  const staging = new StagingService(repos.staging);
+  const kasmUsers = new KasmUsers({ users, userRepo: repos.users, groups, images, auth });
   const kasm: KasmApi = {
     keys: apiKeys,
     endpoints: kasmEndpoints(
-      new KasmSessions({ sessions, users, images, logins: oneTimeLogins, sharing, clock }),
-      new KasmUsers({ users, userRepo: repos.users, groups, images, auth }),
+      new KasmSessions({ sessions, users, images, logins: oneTimeLogins, sharing, agents, clock }),
+      kasmUsers,
+      new KasmStaging({ zones, images, staging }),
+      new KasmUserSettings({ resolve: (t) => kasmUsers.resolve(t), users, groups, settings }),
     ),
   };
 
@@ -280,14 +287,14 @@ export async function createServices(ctx: ServiceContext): Promise<Services> {
     status,
     agents,
     sessions,
-    staging: new StagingService(repos.staging),
+    staging,
     settings,
     grants,
     manager,
     driverLease,
     users,
     groups,
-    zones: new ZoneService(repos.zones),
+    zones,
     images,
     imageBuilds: new ImageBuildService(clock),
     workspaces: new WorkspaceService(repos.images),

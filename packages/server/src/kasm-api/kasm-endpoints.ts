@@ -1,28 +1,20 @@
-import type { ApiKeyPermission } from '@porthole/contracts';
-import type { z } from 'zod';
-import type { ApiKeyIdentity } from '../http/caller.js';
+import { kasmAdminEndpoints } from './kasm-admin-endpoints.js';
+import { endpoint, type KasmEndpoint } from './kasm-endpoint.js';
 import * as s from './kasm-schemas.js';
 import type { KasmSessions } from './kasm-sessions.js';
+import type { KasmStaging } from './kasm-staging.js';
+import type { KasmUserSettings } from './kasm-user-settings.js';
 import type { KasmUsers } from './kasm-users.js';
 
-export interface KasmEndpoint<S extends z.ZodType = z.ZodType> {
-  /** The path under /api/public/. */
-  name: string;
-  summary: string;
-  /** The key needs one of these (global_admin always passes). */
-  permissions: readonly ApiKeyPermission[];
-  /** Writes are refused to read-only keys. */
-  write: boolean;
-  body: S;
-  handle(input: z.infer<S>, key: ApiKeyIdentity): Promise<object>;
-}
-
-function endpoint<S extends z.ZodType>(e: KasmEndpoint<S>): KasmEndpoint {
-  return e as unknown as KasmEndpoint;
-}
+export type { KasmEndpoint } from './kasm-endpoint.js';
 
 /** Every developer-API endpoint: its permission, whether it writes, its body and its handler. */
-export function kasmEndpoints(kasms: KasmSessions, users: KasmUsers): KasmEndpoint[] {
+export function kasmEndpoints(
+  kasms: KasmSessions,
+  users: KasmUsers,
+  staging: KasmStaging,
+  settings: KasmUserSettings,
+): KasmEndpoint[] {
   return [
     endpoint({
       name: 'request_kasm',
@@ -87,6 +79,14 @@ export function kasmEndpoints(kasms: KasmSessions, users: KasmUsers): KasmEndpoi
       write: true,
       body: s.kasmIdBody,
       handle: (input) => kasms.act(input, 'resume'),
+    }),
+    endpoint({
+      name: 'stop_kasm',
+      summary: 'Stop a running session (its container stays; resume_kasm starts it again)',
+      permissions: ['sessions_modify'],
+      write: true,
+      body: s.kasmIdBody,
+      handle: (input) => kasms.act(input, 'stop'),
     }),
     endpoint({
       name: 'join_kasm',
@@ -176,5 +176,6 @@ export function kasmEndpoints(kasms: KasmSessions, users: KasmUsers): KasmEndpoi
       body: s.userGroupBody,
       handle: (input) => users.setGroup(input, false),
     }),
+    ...kasmAdminEndpoints(staging, settings),
   ];
 }

@@ -76,8 +76,15 @@ export interface KasmImageRef {
   friendly_name: string;
 }
 
-/** A session as Kasm describes a kasm. `images` supplies each image's Docker reference. */
-export function toKasm(view: SessionView, images: ReadonlyMap<string, ImageView>) {
+/**
+ * A session as Kasm describes a kasm. `images` supplies each image's Docker reference, `hosts`
+ * each agent's host name (as the agent reported it when it registered).
+ */
+export function toKasm(
+  view: SessionView,
+  images: ReadonlyMap<string, ImageView>,
+  hosts: ReadonlyMap<string, string | null> = new Map(),
+) {
   const image = images.get(view.imageId);
   const ref: KasmImageRef = {
     image_id: toKasmId(view.imageId),
@@ -100,6 +107,14 @@ export function toKasm(view: SessionView, images: ReadonlyMap<string, ImageView>
     cores: view.cores,
     memory: view.memoryMb * MIB,
     share_id: view.shareId,
+    host: view.agentId ? (hosts.get(view.agentId) ?? null) : null,
+    // The container's ports stay on its agent's loopback and every stream goes through the
+    // agent's gateway, which checks a signed grant: there is no address a client could use.
+    container_ip: null,
+    port: null,
+    port_map: null,
+    // Porthole has no token that opens a kasm view-only on its own; viewers join by share_id.
+    view_only_token: null,
   };
 }
 export type KasmView = ReturnType<typeof toKasm>;

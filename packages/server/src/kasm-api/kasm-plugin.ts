@@ -37,11 +37,15 @@ export function registerKasmApi(app: FastifyInstance, api: KasmApi): void {
         request.log.error({ err }, 'developer API: unhandled error');
         return reply.status(500).send({ error_message: 'internal error' });
       });
-      kasm.setNotFoundHandler((request, reply) =>
-        reply.status(404).send({
-          error_message: `no developer API endpoint ${request.method} ${request.url.split('?')[0]}; every endpoint is a POST`,
-        }),
-      );
+      const known = new Set(api.endpoints.map((e) => e.name));
+      kasm.setNotFoundHandler((request, reply) => {
+        const name = (request.url.split('?')[0] ?? '').slice(KASM_PREFIX.length + 1);
+        // A client that did POST must hear the name is wrong, not a lecture about the method.
+        const error_message = known.has(name)
+          ? `${name} takes POST only, not ${request.method}`
+          : `no such developer API endpoint: ${name}`;
+        return reply.status(404).send({ error_message });
+      });
       for (const e of api.endpoints) {
         kasm.post(`/${e.name}`, async (request, reply) => {
           const key = await authenticateKasm(api.keys, request.headers.authorization, request.body);

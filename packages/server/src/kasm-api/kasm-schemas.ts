@@ -51,7 +51,7 @@ export const execKasmBody = z.object({
   ),
 });
 
-const targetUserRef = z
+export const targetUserRef = z
   .object(
     { user_id: kasmIdSchema.optional(), username: z.string().trim().min(1).max(254).optional() },
     { error: 'is required: {user_id} or {username}' },

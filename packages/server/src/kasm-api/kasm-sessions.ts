@@ -1,4 +1,5 @@
-import type { ImageView, SessionView } from '@porthole/contracts';
+import type { ImageView, SessionAction, SessionView } from '@porthole/contracts';
+import type { AgentService } from '../agents/agent-service.js';
 import { ConflictError, NotFoundError, UnavailableError } from '../errors.js';
 import type { Caller } from '../http/caller.js';
 import { type ApiKeyIdentity, keyMay } from '../http/caller.js';
@@ -21,10 +22,12 @@ export interface KasmSessionDeps {
   images: ImageService;
   logins: OneTimeLoginService;
   sharing: Pick<SharingService, 'enable' | 'join' | 'assertMayShare'>;
+  agents: Pick<AgentService, 'hostnames'>;
   clock: Clock;
 }
 
 const REASON = 'through the developer API';
+const DONE: Record<SessionAction, string> = { pause: 'paused', resume: 'resumed', stop: 'stopped' };
 
 /** The kasm (session) endpoints of the developer API, on top of the session service. */
 export class KasmSessions {
@@ -36,6 +39,12 @@ export class KasmSessions {
 
   private async imageMap(): Promise<Map<string, ImageView>> {
     return new Map((await this.deps.images.list()).map((i) => [i.id, i]));
+  }
+
+  /** Formats kasms with the image and agent details the session row does not carry. */
+  private async formatter(): Promise<(view: SessionView) => ReturnType<typeof toKasm>> {
+    const [images, hosts] = await Promise.all([this.imageMap(), this.deps.agents.hostnames()]);
+    return (view) => toKasm(view, images, hosts);
   }
 
   /** The session, 404 when it does not exist or `userId` names someone else. */
@@ -96,15 +105,15 @@ export class KasmSessions {
       operational_status: info.status,
       operational_message: view.stateReason ? `${info.message}: ${view.stateReason}` : info.message,
       operational_progress: info.progress,
-      kasm: toKasm(view, await this.imageMap()),
+      kasm: (await this.formatter())(view),
     };
   }
 
   async list(userId?: string): Promise<object> {
     if (userId !== undefined) await this.deps.users.get(userId);
     const views = await this.deps.sessions.adminList(userId === undefined ? {} : { userId });
-    const images = await this.imageMap();
-    return { current_time: this.now(), kasms: views.map((v) => toKasm(v, images)) };
+    const format = await this.formatter();
+    return { current_time: this.now(), kasms: views.map(format) };
   }
 
   async destroy(input: KasmIdBody): Promise<object> {
@@ -122,9 +131,9 @@ export class KasmSessions {
     return { usage_reached: false };
   }
 
-  async act(input: KasmIdBody, action: 'pause' | 'resume'): Promise<object> {
+  async act(input: KasmIdBody, action: SessionAction): Promise<object> {
     await this.find(input.kasm_id, input.user_id);
-    await this.deps.sessions.act('system', input.kasm_id, action, `${action}d ${REASON}`);
+    await this.deps.sessions.act('system', input.kasm_id, action, `${DONE[action]} ${REASON}`);
     return {};
   }
 
@@ -157,7 +166,7 @@ export class KasmSessions {
       username: user.username,
       session_token: link.token,
       kasm_url: link.path,
-      kasm: toKasm(joined.session, await this.imageMap()),
+      kasm: (await this.formatter())(joined.session),
     };
   }
 }

@@ -55,7 +55,16 @@ export class StagingService {
     if (patch.imageId) set.image_id = patch.imageId;
     if (patch.desiredCount !== undefined) set.desired_count = patch.desiredCount;
     if (patch.expirationSeconds !== undefined) set.expiration_seconds = patch.expirationSeconds;
-    if (!(await this.repo.update(id, set))) throw new NotFoundError(`no staging pool ${id}`);
+    let found: boolean;
+    try {
+      found = await this.repo.update(id, set);
+    } catch (err) {
+      // Moving a pool onto a zone × workspace another pool holds: the same conflict as create.
+      if ((err as { code?: string }).code === '23505')
+        throw new ConflictError('a staging pool for this zone and workspace exists');
+      throw err;
+    }
+    if (!found) throw new NotFoundError(`no staging pool ${id}`);
     return this.get(id);
   }
 

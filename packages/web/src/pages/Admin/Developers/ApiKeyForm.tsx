@@ -12,15 +12,20 @@ import { useSchemaForm } from '../../../modules/forms/use-schema-form';
 /** What each permission lets a key do (docs/api/kasm-compat.md); a Record so none is forgotten. */
 export const permissionHelp: Record<ApiKeyPermission, string> = {
   global_admin: 'Everything below, and the native /api/admin API',
-  users_view: 'get_users, get_user',
+  users_view: 'get_users, get_user, get_attributes, get_user_permissions',
   users_create: 'create_user',
-  users_modify: 'update_user',
+  users_modify: 'update_user, update_user_attributes',
   users_delete: 'delete_user',
   users_auth_session: 'Act for a user: request_kasm, logout_user, join_kasm, kasm_url links',
   sessions_view: 'get_kasms, get_user_kasms, get_kasm_status',
-  sessions_modify: 'destroy_kasm, keepalive, pause/resume_kasm, exec_command_kasm',
+  sessions_modify: 'destroy_kasm, keepalive, pause/resume/stop_kasm, exec_command_kasm',
   images_view: 'get_images',
-  groups_modify: 'add_user_group, remove_user_group',
+  groups_modify: 'add_user_group, remove_user_group, add/remove_user_permission',
+  zones_view: 'get_zones',
+  staging_view: 'get_staging_configs, get_staging_config',
+  staging_create: 'create_staging_config',
+  staging_modify: 'update_staging_config',
+  staging_delete: 'delete_staging_config',
   user: 'Accepted so keys set up for Kasm carry over; grants nothing on its own',
 };
 
