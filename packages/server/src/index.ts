@@ -1,4 +1,5 @@
 export { type RunningServer, startServer } from './app/server.js';
+export { systemContext } from './audit/audit-context.js';
 export type { ServerConfig } from './config.js';
 export { redactUrl } from './db/database.js';
 export { migrateToLatest } from './db/migrator.js';

@@ -1,4 +1,6 @@
 import { GrantSigner } from '@porthole/stream';
+import type { AuditContext } from '../audit/audit-context.js';
+import { REDACTED } from '../audit/audit-rules.js';
 import { commandLineToken } from '../platform/crypto.js';
 import type { SystemSettingsRepo } from '../system-settings/system-settings-repo.js';
 
@@ -20,8 +22,16 @@ export class RegistrationTokens {
     return { token, rotatedAt: at.toISOString() };
   }
 
-  async rotate(): Promise<{ token: string; rotatedAt: string }> {
-    await this.settings.set(REGISTRATION_TOKEN, commandLineToken());
+  async rotate(ctx: AuditContext): Promise<{ token: string; rotatedAt: string }> {
+    await this.settings.transaction(async (tx, audit) => {
+      await tx.set(REGISTRATION_TOKEN, commandLineToken());
+      await audit.record(ctx, {
+        action: 'agent.registration_token.rotate',
+        resourceType: 'system_settings',
+        resourceId: REGISTRATION_TOKEN,
+        diff: { registrationToken: { before: REDACTED, after: REDACTED } },
+      });
+    });
     return this.current();
   }
 }
