@@ -62,6 +62,14 @@ describe('the admin guard, over the whole route table', () => {
   it('collects the admin routes', () => {
     const routes = adminRoutes();
     expect(routes).toContainEqual({ method: 'GET', url: '/api/admin/system-info' });
+    // The audit log's reads and its retention setting sit behind the same guard.
+    for (const route of [
+      { method: 'GET', url: '/api/admin/audit' },
+      { method: 'GET', url: '/api/admin/audit.csv' },
+      { method: 'GET', url: '/api/admin/audit/settings' },
+      { method: 'PATCH', url: '/api/admin/audit/settings' },
+    ])
+      expect(routes).toContainEqual(route);
     expect(routes.length).toBeGreaterThan(1);
   });
 

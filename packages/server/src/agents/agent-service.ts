@@ -171,9 +171,9 @@ export class AgentService {
     if (patch.memoryMbOverride !== undefined) set.memory_mb_override = patch.memoryMbOverride;
     try {
       await this.deps.agents.transaction(async (tx, audit) => {
-        const before = await tx.find(id);
+        const before = snapshot(await tx.find(id));
         if (!(await tx.update(id, set))) throw new NotFoundError(`no agent ${id}`);
-        const changes = diff(snapshot(before), snapshot(await tx.find(id)));
+        const changes = diff(before, snapshot(await tx.find(id)));
         // Draining on its own is the operator's "empty this host" and gets its own action.
         const onlyDrain = Object.keys(changes).length === 1 && changes.draining !== undefined;
         await audit.record(ctx, {

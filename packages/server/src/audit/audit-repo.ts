@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import type { Db } from '../db/database.js';
 import type { AuditActorType } from '../db/schema.js';
 import type { AuditContext } from './audit-context.js';
-import { type AuditDiff, redact } from './audit-rules.js';
+import { type AuditDiff, redact, redactDiff } from './audit-rules.js';
 
 /** What changed, as a service describes it; who and from where come with the AuditContext. */
 export interface AuditChange {
@@ -60,7 +60,7 @@ export class AuditRepo {
         action: change.action,
         resource_type: change.resourceType,
         resource_id: change.resourceId,
-        diff: JSON.stringify(redact(change.diff ?? {})),
+        diff: JSON.stringify(redactDiff(change.diff ?? {})),
         details: JSON.stringify(redact(change.details ?? {})),
       })
       .execute();

@@ -74,9 +74,20 @@ export function diff(
     const b = before ? (before[key] ?? null) : null;
     const a = after ? (after[key] ?? null) : null;
     if (same(b, a)) continue;
+    out[key] = { before: b, after: a };
+  }
+  return redactDiff(out);
+}
+
+const mask = (v: unknown) => (v === null || v === undefined ? null : REDACTED);
+
+/** `redact` for a diff: a secret field keeps its before/after shape, both sides masked. */
+export function redactDiff(d: AuditDiff): AuditDiff {
+  const out: AuditDiff = {};
+  for (const [key, change] of Object.entries(d)) {
     out[key] = isSecretField(key)
-      ? { before: b === null ? null : REDACTED, after: a === null ? null : REDACTED }
-      : { before: redact(b), after: redact(a) };
+      ? { before: mask(change.before), after: mask(change.after) }
+      : { before: redact(change.before), after: redact(change.after) };
   }
   return out;
 }
