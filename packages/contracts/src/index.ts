@@ -1,6 +1,7 @@
 export * from './admin.js';
 export * from './agents.js';
 export * from './api-keys.js';
+export * from './audit.js';
 export * from './auth.js';
 export * from './close-codes.js';
 export * from './common.js';

@@ -5,6 +5,7 @@ export {
   rotateGrantSigningKey,
 } from './agents/grant-keys.js';
 export { type RunningServer, startServer } from './app/server.js';
+export { systemContext } from './audit/audit-context.js';
 export { BackupFormatError, type Manifest } from './backup/backup-archive.js';
 export {
   BackupService,

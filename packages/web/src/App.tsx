@@ -12,6 +12,7 @@ import { MySessionsPage } from './pages/MySessions/MySessionsPage';
 import { NotFoundPage } from './pages/NotFound/NotFoundPage';
 
 // The viewer (noVNC) and the admin area load on demand: the launcher stays small.
+const AuditPage = lazy(() => import('./pages/Admin/Audit/AuditPage').then((m) => ({ default: m.AuditPage })));
 const DevelopersPage = lazy(() =>
   import('./pages/Admin/Developers/DevelopersPage').then((m) => ({ default: m.DevelopersPage })),
 );
@@ -64,6 +65,7 @@ export function App() {
                   <Route path="staging" element={<StagingPage />} />
                   <Route path="system" element={<SystemInfoPage />} />
                   <Route path="developers" element={<DevelopersPage />} />
+                  <Route path="audit" element={<AuditPage />} />
                 </Route>
               </Route>
               <Route path="*" element={<NotFoundPage />} />

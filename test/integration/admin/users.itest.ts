@@ -1,5 +1,5 @@
 import type { AdminUserView, GroupView } from '@porthole/contracts';
-import { argon2Hasher, UserAdminService, UserRepo } from '@porthole/server';
+import { argon2Hasher, systemContext, UserAdminService, UserRepo } from '@porthole/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient, type ErrorBody } from '../../support/http.js';
 import {
@@ -10,6 +10,8 @@ import {
   startTestServer,
   type TestServer,
 } from './support.js';
+
+const CLI = systemContext('test');
 
 let db: Awaited<ReturnType<typeof createTestDatabase>>;
 let t: TestServer;
@@ -221,7 +223,7 @@ describe('admin users API', () => {
 
   it('without a teardown hook, marks the sessions deleting and removes the user', async () => {
     const svc = new UserAdminService(new UserRepo(t.server.database.db), argon2Hasher);
-    const id = await svc.create({ username: 'erin@example.com', password: 'password-123' });
+    const id = await svc.create({ username: 'erin@example.com', password: 'password-123' }, CLI);
     const { db: kdb } = t.server.database;
     const image = await kdb
       .selectFrom('images')
@@ -233,7 +235,7 @@ describe('admin users API', () => {
       .insertInto('sessions')
       .values({ id: sessionId, user_id: id, image_id: image.id, state: 'paused', cores: 2, memory_mb: 2048 })
       .execute();
-    await svc.delete({ userId: 'someone-else' }, id);
+    await svc.delete({ userId: 'someone-else' }, id, CLI);
     const s = await kdb
       .selectFrom('sessions')
       .select(['state', 'state_reason'])
@@ -247,13 +249,13 @@ describe('admin users API', () => {
 
   it('keeps the CLI entry points working: create with admin, reset password by username', async () => {
     const svc = new UserAdminService(new UserRepo(t.server.database.db), argon2Hasher);
-    const id = await svc.create({ username: 'cli@example.com', password: 'password-123', admin: true });
+    const id = await svc.create({ username: 'cli@example.com', password: 'password-123', admin: true }, CLI);
     expect((await admin.get<AdminUserView>(`/api/admin/users/${id}`)).body.isAdmin).toBe(true);
     const cli = await signIn('cli@example.com');
-    await svc.resetPassword('cli@example.com', 'password-456');
+    await svc.resetPassword('cli@example.com', 'password-456', CLI);
     expect((await cli.get('/api/auth/me')).status).toBe(401);
     await signIn('cli@example.com', 'password-456');
-    await expect(svc.create({ username: 'CLI@example.com', password: 'password-123' })).rejects.toThrow(
+    await expect(svc.create({ username: 'CLI@example.com', password: 'password-123' }, CLI)).rejects.toThrow(
       /exists/,
     );
   });

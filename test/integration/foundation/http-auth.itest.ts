@@ -1,9 +1,12 @@
 import { performance } from 'node:perf_hooks';
+import { systemContext } from '@porthole/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256 } from '../../../packages/server/src/platform/crypto.js';
 import { ApiClient, nextAddress, parseSetCookie, SESSION_COOKIE } from '../../support/http.js';
 import { query } from '../support/database.js';
 import { ADMIN_PASSWORD, ADMIN_USERNAME, startTestServer, type TestServer } from '../support/server.js';
+
+const cli = systemContext('test');
 
 interface ErrorBody {
   error: { code: string; message: string; details?: { issues?: Array<{ field: string }> } };
@@ -23,7 +26,7 @@ afterAll(async () => {
 const browser = (address = nextAddress()) => new ApiClient(t.server.url, { forwardedFor: address });
 
 async function createUser(username: string): Promise<string> {
-  return t.server.services.users.create({ username, password: PASSWORD });
+  return t.server.services.users.create({ username, password: PASSWORD }, cli);
 }
 
 const median = (xs: number[]) => {

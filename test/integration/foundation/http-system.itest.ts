@@ -2,11 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { healthResponseSchema, systemInfoSchema } from '@porthole/contracts';
-import { version } from '@porthole/server';
+import { systemContext, version } from '@porthole/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient, parseSetCookie, SESSION_COOKIE } from '../../support/http.js';
 import { createTestDatabase, query } from '../support/database.js';
 import { ADMIN_PASSWORD, ADMIN_USERNAME, startTestServer, type TestServer } from '../support/server.js';
+
+const cli = systemContext('test');
 
 interface ErrorBody {
   error: { code: string; message: string };
@@ -18,7 +20,7 @@ let plain: ApiClient;
 
 beforeAll(async () => {
   t = await startTestServer();
-  await t.server.services.users.create({ username: 'plain@example.com', password: 'plain-password' });
+  await t.server.services.users.create({ username: 'plain@example.com', password: 'plain-password' }, cli);
   admin = await new ApiClient(t.server.url).signIn(ADMIN_USERNAME, ADMIN_PASSWORD);
   plain = await new ApiClient(t.server.url).signIn('plain@example.com', 'plain-password');
 });
@@ -60,6 +62,14 @@ describe('the admin guard, over the whole route table', () => {
   it('collects the admin routes', () => {
     const routes = adminRoutes();
     expect(routes).toContainEqual({ method: 'GET', url: '/api/admin/system-info' });
+    // The audit log's reads and its retention setting sit behind the same guard.
+    for (const route of [
+      { method: 'GET', url: '/api/admin/audit' },
+      { method: 'GET', url: '/api/admin/audit.csv' },
+      { method: 'GET', url: '/api/admin/audit/settings' },
+      { method: 'PATCH', url: '/api/admin/audit/settings' },
+    ])
+      expect(routes).toContainEqual(route);
     expect(routes.length).toBeGreaterThan(1);
   });
 

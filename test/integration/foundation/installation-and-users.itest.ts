@@ -1,6 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { argon2Hasher, prepareDatabase, UserAdminService } from '@porthole/server';
+import { argon2Hasher, prepareDatabase, systemContext, UserAdminService } from '@porthole/server';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AttemptLimiter } from '../../../packages/server/src/auth/attempt-limiter.js';
 import { AuthService } from '../../../packages/server/src/auth/auth-service.js';
@@ -12,6 +12,8 @@ import { UserRepo } from '../../../packages/server/src/users/user-repo.js';
 import { type Backend, backendNames, openBackend, silentLogger } from '../support/backends.js';
 import { query } from '../support/database.js';
 import { TempDirs } from '../support/temp.js';
+
+const cli = systemContext('test');
 
 const ADMIN = 'admin@porthole.local';
 
@@ -143,23 +145,28 @@ describe.each(backendNames)(
     it('creates users, refuses duplicates whatever the case, and resets passwords', async () => {
       const users = new UserAdminService(new UserRepo(backend.main.db), argon2Hasher);
       const repo = new UserRepo(backend.main.db);
-      const id = await users.create({ username: 'eve@example.com', password: 'eve-password-1' });
-      const adminId = await users.create({
-        username: 'root@example.com',
-        password: 'root-password',
-        admin: true,
-      });
+      const id = await users.create({ username: 'eve@example.com', password: 'eve-password-1' }, cli);
+      const adminId = await users.create(
+        {
+          username: 'root@example.com',
+          password: 'root-password',
+          admin: true,
+        },
+        cli,
+      );
       expect((await users.get(id)).isAdmin).toBe(false);
       expect((await users.get(adminId)).isAdmin).toBe(true);
       const allUsers = await repo.groupIdByRole('all_users');
       expect((await users.get(id)).groupIds).toEqual([allUsers]);
 
-      const dup = await rejection(users.create({ username: 'EVE@example.com', password: 'another-pass' }));
+      const dup = await rejection(
+        users.create({ username: 'EVE@example.com', password: 'another-pass' }, cli),
+      );
       expect(dup.name).toBe('ConflictError');
       expect(dup.code).toBe('conflict');
-      expect((await rejection(users.create({ username: 'x@example.com', password: 'short' }))).code).toBe(
-        'invalid',
-      );
+      expect(
+        (await rejection(users.create({ username: 'x@example.com', password: 'short' }, cli))).code,
+      ).toBe('invalid');
 
       const sessions = new AuthSessionRepo(backend.main.db);
       await sessions.insert({
@@ -169,12 +176,12 @@ describe.each(backendNames)(
         address: null,
         userAgent: null,
       });
-      await users.resetPassword('Eve@Example.com', 'eve-password-2');
+      await users.resetPassword('Eve@Example.com', 'eve-password-2', cli);
       const hash = (await repo.findById(id))?.password_hash ?? '';
       expect(await argon2Hasher.verify(hash, 'eve-password-2')).toBe(true);
       expect(await argon2Hasher.verify(hash, 'eve-password-1')).toBe(false);
       expect(await sessions.find(sha256('eve-token'))).toBeUndefined(); // signed out everywhere
-      expect((await rejection(users.resetPassword('nobody@example.com', 'whatever-1'))).code).toBe(
+      expect((await rejection(users.resetPassword('nobody@example.com', 'whatever-1', cli))).code).toBe(
         'not_found',
       );
     });
@@ -182,7 +189,7 @@ describe.each(backendNames)(
     it('stores sign-in sessions by token hash and lets them expire', async () => {
       const clock = new ManualClock(new Date());
       const users = new UserAdminService(new UserRepo(backend.main.db), argon2Hasher);
-      await users.create({ username: 'frank@example.com', password: 'frank-password' });
+      await users.create({ username: 'frank@example.com', password: 'frank-password' }, cli);
       const sessions = new AuthSessionRepo(backend.main.db);
       const auth = new AuthService({
         users: new UserRepo(backend.main.db),

@@ -5,6 +5,7 @@ import {
   RegistrationTokens,
   rotateGrantSigningKey,
   SystemSettingsRepo,
+  systemContext,
 } from '@porthole/server';
 import { ConfigError } from '../config/options.js';
 import { commonOptions } from '../config/server-options.js';
@@ -56,7 +57,7 @@ export function run(argv: string[]): Promise<number> {
               'running servers load it within 2 s; agents get it at their next check-in\n',
           );
         } else {
-          const token = await new RegistrationTokens(settings).rotate();
+          const token = await new RegistrationTokens(settings).rotate(systemContext('porthole secrets'));
           // The token is the output: a new agent is started with it. The old one stops working now.
           process.stdout.write(`${token.token}\n`);
         }

@@ -3,6 +3,7 @@ import {
   argon2Hasher,
   openConfiguredDatabase,
   prepareDatabase,
+  systemContext,
   UserAdminService,
   UserRepo,
 } from '@porthole/server';
@@ -70,11 +71,12 @@ export function run(argv: string[]): Promise<number> {
           logger,
         );
         const users = new UserAdminService(new UserRepo(db.db), argon2Hasher);
+        const cli = systemContext('porthole user');
         if (action === 'create') {
-          const id = await users.create({ username: email, password, admin: values.admin === true });
+          const id = await users.create({ username: email, password, admin: values.admin === true }, cli);
           process.stdout.write(`created user ${email} (${id})${values.admin ? ' as administrator' : ''}\n`);
         } else {
-          await users.resetPassword(email, password);
+          await users.resetPassword(email, password, cli);
           process.stdout.write(`password reset for ${email}\n`);
         }
         return 0;

@@ -1,5 +1,6 @@
 import type { ImagePullState } from '@porthole/contracts';
 import { sql } from 'kysely';
+import { AuditRepo } from '../audit/audit-repo.js';
 import type { Db } from '../db/database.js';
 import type { AgentResourcesJson } from '../db/schema.js';
 
@@ -33,6 +34,14 @@ const live = sql<boolean>`ended_at is null`;
 
 export class AgentRepo {
   constructor(private readonly db: Db) {}
+
+  /**
+   * Runs `work` in one transaction with a repo and the audit log bound to it, so a change and
+   * its audit entry commit together or not at all.
+   */
+  transaction<T>(work: (tx: AgentRepo, audit: AuditRepo) => Promise<T>): Promise<T> {
+    return this.db.transaction().execute((tx) => work(new AgentRepo(tx), new AuditRepo(tx)));
+  }
 
   async list(): Promise<AgentRow[]> {
     return (await this.db.selectFrom('agents').selectAll().orderBy('name').execute()) as AgentRow[];

@@ -6,6 +6,7 @@ import {
 } from '@porthole/contracts';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { auditContext } from '../audit/audit-context.js';
 import { parse } from '../http/parse.js';
 import type { AgentService } from './agent-service.js';
 
@@ -26,16 +27,18 @@ const deleteQuery = z.object({ force: z.enum(['true', 'false']).optional() });
 export function agentAdminRoutes(admin: FastifyInstance, agents: AgentService): void {
   admin.get('/agents', async () => ({ items: await agents.list() }));
   admin.get('/agents/registration-token', async () => agents.registrationToken());
-  admin.post('/agents/registration-token/rotate', async () => agents.rotateRegistrationToken());
+  admin.post('/agents/registration-token/rotate', async (request) =>
+    agents.rotateRegistrationToken(auditContext(request)),
+  );
   admin.get('/agents/:id', async (request) => agents.get(parse(idParamsSchema, request.params, 'params').id));
   admin.patch('/agents/:id', async (request) => {
     const { id } = parse(idParamsSchema, request.params, 'params');
-    return agents.update(id, parse(agentUpdateSchema, request.body));
+    return agents.update(id, parse(agentUpdateSchema, request.body), auditContext(request));
   });
   admin.delete('/agents/:id', async (request, reply) => {
     const { id } = parse(idParamsSchema, request.params, 'params');
     const { force } = parse(deleteQuery, request.query, 'query');
-    await agents.delete(id, force === 'true');
+    await agents.delete(id, force === 'true', auditContext(request));
     return reply.status(204).send();
   });
 }

@@ -1,6 +1,9 @@
 import type { AgentCheckinRequest, AgentRegisterRequest, PendingDisconnect } from '@porthole/contracts';
 import { GrantSigner } from '@porthole/stream';
 import { describe, expect, it, vi } from 'vitest';
+import type { AuditContext } from '../audit/audit-context.js';
+import { systemContext } from '../audit/audit-context.js';
+import type { AuditChange } from '../audit/audit-repo.js';
 import { ConflictError, InvalidError, NotFoundError, UnauthorizedError } from '../errors.js';
 import { ManualClock } from '../platform/clock.js';
 import { sha256 } from '../platform/crypto.js';
@@ -65,6 +68,12 @@ function setup(opts: { rows?: AgentRow[]; allocations?: AgentAllocation[] } = {}
     allocations: vi.fn(async () => new Map((opts.allocations ?? []).map((a) => [a.agent_id, a]))),
     list: vi.fn(async () => rows),
   };
+  const audit = { record: vi.fn(async (_ctx: AuditContext, _change: AuditChange) => undefined) };
+  const unitOfWork = {
+    transaction: vi.fn(async <T>(work: (tx: typeof agents, a: typeof audit) => Promise<T>) =>
+      work(agents, audit),
+    ),
+  };
   const tokens = { current: vi.fn(async () => ({ token: TOKEN, rotatedAt: t0.toISOString() })) };
   const reconciler = {
     reconcile: vi.fn<CheckinReconciler['reconcile']>(async () => ({ removeSessions: [], changed: [] })),
@@ -80,7 +89,7 @@ function setup(opts: { rows?: AgentRow[]; allocations?: AgentAllocation[] } = {}
   const log = { info: vi.fn() };
   const metrics = { checkinHandled: vi.fn() };
   const service = new AgentService({
-    agents: agents as unknown as AgentRepo,
+    agents: { ...agents, ...unitOfWork } as unknown as AgentRepo,
     tokens: tokens as unknown as RegistrationTokens,
     signer,
     reconciler,
@@ -96,6 +105,7 @@ function setup(opts: { rows?: AgentRow[]; allocations?: AgentAllocation[] } = {}
     clock,
     rows,
     agents,
+    audit,
     tokens,
     reconciler,
     health,
@@ -107,6 +117,8 @@ function setup(opts: { rows?: AgentRow[]; allocations?: AgentAllocation[] } = {}
     service,
   };
 }
+
+const CTX = systemContext('test');
 
 async function rejection(p: Promise<unknown>): Promise<Error> {
   try {
@@ -300,13 +312,17 @@ describe('AgentService metrics', () => {
 describe('AgentService.update', () => {
   it('maps the patch onto the row and answers the agent', async () => {
     const { service, agents } = setup();
-    const view = await service.update(AGENT_ID, {
-      name: 'host-9',
-      zoneId: 'z2',
-      draining: true,
-      coresOverride: 4,
-      memoryMbOverride: null,
-    });
+    const view = await service.update(
+      AGENT_ID,
+      {
+        name: 'host-9',
+        zoneId: 'z2',
+        draining: true,
+        coresOverride: 4,
+        memoryMbOverride: null,
+      },
+      CTX,
+    );
     expect(agents.update).toHaveBeenCalledWith(AGENT_ID, {
       name: 'host-9',
       zone_id: 'z2',
@@ -317,9 +333,33 @@ describe('AgentService.update', () => {
     expect(view.id).toBe(AGENT_ID);
   });
 
+  it('records the change in the same unit of work, as agent.drain when only draining changed', async () => {
+    const { service, agents, audit, rows } = setup();
+    agents.update.mockImplementationOnce(async (id: string) => {
+      const row = rows.find((a) => a.id === id);
+      if (row) row.draining = true;
+      return true;
+    });
+    await service.update(AGENT_ID, { draining: true }, CTX);
+    expect(audit.record).toHaveBeenCalledWith(CTX, {
+      action: 'agent.drain',
+      resourceType: 'agent',
+      resourceId: AGENT_ID,
+      diff: { draining: { before: false, after: true } },
+    });
+  });
+
+  it('writes nothing when the audit entry cannot be recorded', async () => {
+    const { service, audit } = setup();
+    audit.record.mockRejectedValueOnce(new Error('audit insert failed'));
+    expect((await rejection(service.update(AGENT_ID, { enabled: false }, CTX))).message).toBe(
+      'audit insert failed',
+    );
+  });
+
   it('refuses an unknown zone with a 400 naming zoneId, before writing', async () => {
     const { service, agents } = setup();
-    const err = await rejection(service.update(AGENT_ID, { zoneId: 'z-missing' }));
+    const err = await rejection(service.update(AGENT_ID, { zoneId: 'z-missing' }, CTX));
     expect(err).toBeInstanceOf(InvalidError);
     expect((err as InvalidError).details).toEqual({ issues: [{ field: 'zoneId' }] });
     expect(agents.update).not.toHaveBeenCalled();
@@ -328,7 +368,7 @@ describe('AgentService.update', () => {
   it('answers a duplicate name (23505) with 409', async () => {
     const { service, agents } = setup();
     agents.update.mockRejectedValueOnce(Object.assign(new Error('duplicate key'), { code: '23505' }));
-    const err = await rejection(service.update(AGENT_ID, { name: 'host-2' }));
+    const err = await rejection(service.update(AGENT_ID, { name: 'host-2' }, CTX));
     expect(err).toBeInstanceOf(ConflictError);
     expect(err.message).toBe('an agent named host-2 exists');
   });
@@ -337,8 +377,8 @@ describe('AgentService.update', () => {
     const { service, agents } = setup();
     const boom = Object.assign(new Error('connection lost'), { code: '08006' });
     agents.update.mockRejectedValueOnce(boom);
-    expect(await rejection(service.update(AGENT_ID, { enabled: false }))).toBe(boom);
-    expect(await rejection(service.update('nope', { enabled: false }))).toBeInstanceOf(NotFoundError);
+    expect(await rejection(service.update(AGENT_ID, { enabled: false }, CTX))).toBe(boom);
+    expect(await rejection(service.update('nope', { enabled: false }, CTX))).toBeInstanceOf(NotFoundError);
   });
 });
 
@@ -347,7 +387,7 @@ describe('AgentService.delete', () => {
 
   it('refuses an agent with sessions unless forced', async () => {
     const { service, agents, events } = setup({ allocations: [busy] });
-    const err = await rejection(service.delete(AGENT_ID, false));
+    const err = await rejection(service.delete(AGENT_ID, false, CTX));
     expect(err).toBeInstanceOf(ConflictError);
     expect((err as ConflictError).details).toEqual({ sessionCount: 2 });
     expect(agents.delete).not.toHaveBeenCalled();
@@ -356,7 +396,7 @@ describe('AgentService.delete', () => {
 
   it('forced, has its sessions destroyed (agentDeleting) before the row goes', async () => {
     const { service, agents, events } = setup({ allocations: [busy] });
-    await service.delete(AGENT_ID, true);
+    await service.delete(AGENT_ID, true, CTX);
     expect(events.emit).toHaveBeenCalledWith('agentDeleting', { agentId: AGENT_ID });
     expect(agents.delete).toHaveBeenCalledWith(AGENT_ID);
     const emitted = events.emit.mock.invocationCallOrder[0] ?? Number.POSITIVE_INFINITY;
@@ -366,10 +406,10 @@ describe('AgentService.delete', () => {
 
   it('deletes an idle agent without any event, and answers 404 for an unknown one', async () => {
     const { service, agents, events } = setup();
-    await service.delete(AGENT_ID, false);
+    await service.delete(AGENT_ID, false, CTX);
     expect(agents.delete).toHaveBeenCalledWith(AGENT_ID);
     expect(events.emit).not.toHaveBeenCalled();
-    expect(await rejection(service.delete('nope', true))).toBeInstanceOf(NotFoundError);
+    expect(await rejection(service.delete('nope', true, CTX))).toBeInstanceOf(NotFoundError);
     expect(agents.delete).toHaveBeenCalledTimes(1);
   });
 });

@@ -9,6 +9,8 @@ import type {
   PendingDisconnect,
 } from '@porthole/contracts';
 import type { GrantIssuer } from '@porthole/stream';
+import type { AuditContext } from '../audit/audit-context.js';
+import { diff } from '../audit/audit-rules.js';
 import { ConflictError, InvalidError, NotFoundError, UnauthorizedError } from '../errors.js';
 import type { EventHub } from '../events/domain-events.js';
 import type { Clock } from '../platform/clock.js';
@@ -57,6 +59,19 @@ export interface AgentServiceDeps {
   events?: Pick<EventHub, 'emit'>;
   log?: { info(obj: object, msg: string): void };
   metrics?: CheckinMetrics;
+}
+
+/** What an admin sets on an agent, as the audit log compares it. */
+function snapshot(a: AgentRow | undefined): Record<string, unknown> | null {
+  if (!a) return null;
+  return {
+    name: a.name,
+    zoneId: a.zone_id,
+    enabled: a.enabled,
+    draining: a.draining,
+    coresOverride: a.cores_override,
+    memoryMbOverride: a.memory_mb_override,
+  };
 }
 
 export class AgentService {
@@ -170,7 +185,7 @@ export class AgentService {
     return toAgentView(a, alloc.get(id), this.deps.clock.now(), this.deps.checkinSeconds);
   }
 
-  async update(id: string, patch: AgentUpdate): Promise<AgentView> {
+  async update(id: string, patch: AgentUpdate, ctx: AuditContext): Promise<AgentView> {
     if (patch.zoneId) {
       if (!(await this.deps.agents.zoneExists(patch.zoneId)))
         throw new InvalidError(`zoneId: no zone ${patch.zoneId}`, { issues: [{ field: 'zoneId' }] });
@@ -183,7 +198,19 @@ export class AgentService {
     if (patch.coresOverride !== undefined) set.cores_override = patch.coresOverride;
     if (patch.memoryMbOverride !== undefined) set.memory_mb_override = patch.memoryMbOverride;
     try {
-      if (!(await this.deps.agents.update(id, set))) throw new NotFoundError(`no agent ${id}`);
+      await this.deps.agents.transaction(async (tx, audit) => {
+        const before = snapshot(await tx.find(id));
+        if (!(await tx.update(id, set))) throw new NotFoundError(`no agent ${id}`);
+        const changes = diff(before, snapshot(await tx.find(id)));
+        // Draining on its own is the operator's "empty this host" and gets its own action.
+        const onlyDrain = Object.keys(changes).length === 1 && changes.draining !== undefined;
+        await audit.record(ctx, {
+          action: onlyDrain ? 'agent.drain' : 'agent.update',
+          resourceType: 'agent',
+          resourceId: id,
+          diff: changes,
+        });
+      });
     } catch (err) {
       if ((err as { code?: string }).code === '23505')
         throw new ConflictError(`an agent named ${patch.name} exists`);
@@ -192,7 +219,7 @@ export class AgentService {
     return this.get(id);
   }
 
-  async delete(id: string, force: boolean): Promise<void> {
+  async delete(id: string, force: boolean, ctx: AuditContext): Promise<void> {
     const view = await this.get(id);
     if (view.sessionCount > 0) {
       if (!force) {
@@ -205,7 +232,17 @@ export class AgentService {
       }
       await this.deps.events?.emit('agentDeleting', { agentId: id });
     }
-    await this.deps.agents.delete(id);
+    await this.deps.agents.transaction(async (tx, audit) => {
+      const before = snapshot(await tx.find(id));
+      await tx.delete(id);
+      await audit.record(ctx, {
+        action: 'agent.delete',
+        resourceType: 'agent',
+        resourceId: id,
+        diff: diff(before, null),
+        details: { force, sessionCount: view.sessionCount },
+      });
+    });
   }
 
   /**
@@ -220,7 +257,7 @@ export class AgentService {
     return this.deps.tokens.current();
   }
 
-  rotateRegistrationToken() {
-    return this.deps.tokens.rotate();
+  rotateRegistrationToken(ctx: AuditContext) {
+    return this.deps.tokens.rotate(ctx);
   }
 }

@@ -1,6 +1,8 @@
 import { createHash, createPublicKey } from 'node:crypto';
 import type { GrantPayload } from '@porthole/contracts';
 import { type GrantIssuer, GrantSigner } from '@porthole/stream';
+import type { AuditContext } from '../audit/audit-context.js';
+import { REDACTED } from '../audit/audit-rules.js';
 import { commandLineToken } from '../platform/crypto.js';
 import type { SystemSettingsRepo } from '../system-settings/system-settings-repo.js';
 
@@ -92,8 +94,16 @@ export class RegistrationTokens {
     return { token, rotatedAt: at.toISOString() };
   }
 
-  async rotate(): Promise<{ token: string; rotatedAt: string }> {
-    await this.settings.set(REGISTRATION_TOKEN, commandLineToken());
+  async rotate(ctx: AuditContext): Promise<{ token: string; rotatedAt: string }> {
+    await this.settings.transaction(async (tx, audit) => {
+      await tx.set(REGISTRATION_TOKEN, commandLineToken());
+      await audit.record(ctx, {
+        action: 'agent.registration_token.rotate',
+        resourceType: 'system_settings',
+        resourceId: REGISTRATION_TOKEN,
+        diff: { registrationToken: { before: REDACTED, after: REDACTED } },
+      });
+    });
     return this.current();
   }
 }

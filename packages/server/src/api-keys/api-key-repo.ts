@@ -1,4 +1,5 @@
 import type { Selectable } from 'kysely';
+import { AuditRepo } from '../audit/audit-repo.js';
 import type { Db } from '../db/database.js';
 import type { ApiKeysTable } from '../db/schema.js';
 
@@ -13,6 +14,14 @@ export interface ApiKeyFields {
 
 export class ApiKeyRepo {
   constructor(private readonly db: Db) {}
+
+  /**
+   * Runs `work` in one transaction with a repo and the audit log bound to it, so a change and
+   * its audit entry commit together or not at all.
+   */
+  transaction<T>(work: (tx: ApiKeyRepo, audit: AuditRepo) => Promise<T>): Promise<T> {
+    return this.db.transaction().execute((tx) => work(new ApiKeyRepo(tx), new AuditRepo(tx)));
+  }
 
   list(): Promise<ApiKeyRow[]> {
     return this.db.selectFrom('api_keys').selectAll().orderBy('created_at').orderBy('id').execute();

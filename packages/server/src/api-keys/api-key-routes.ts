@@ -1,5 +1,6 @@
 import { apiKeyCreateSchema, apiKeyUpdateSchema, idParamsSchema } from '@porthole/contracts';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { auditContext } from '../audit/audit-context.js';
 import { ForbiddenError } from '../errors.js';
 import type { Caller } from '../http/caller.js';
 import { requireAdmin } from '../http/caller.js';
@@ -24,7 +25,11 @@ export function apiKeyAdminRoutes(admin: FastifyInstance, keys: ApiKeyService): 
   });
   admin.post('/api-keys', async (request, reply) => {
     const caller = requireSignedInAdmin(request);
-    const created = await keys.create(caller.userId, parse(apiKeyCreateSchema, request.body));
+    const created = await keys.create(
+      caller.userId,
+      parse(apiKeyCreateSchema, request.body),
+      auditContext(request),
+    );
     return reply.status(201).header('cache-control', 'no-store').send(created);
   });
   admin.get('/api-keys/:id', async (request) => {
@@ -34,11 +39,11 @@ export function apiKeyAdminRoutes(admin: FastifyInstance, keys: ApiKeyService): 
   admin.patch('/api-keys/:id', async (request) => {
     requireSignedInAdmin(request);
     const { id } = parse(idParamsSchema, request.params, 'params');
-    return keys.update(id, parse(apiKeyUpdateSchema, request.body));
+    return keys.update(id, parse(apiKeyUpdateSchema, request.body), auditContext(request));
   });
   admin.delete('/api-keys/:id', async (request, reply) => {
     requireSignedInAdmin(request);
-    await keys.delete(parse(idParamsSchema, request.params, 'params').id);
+    await keys.delete(parse(idParamsSchema, request.params, 'params').id, auditContext(request));
     return reply.status(204).send();
   });
 }

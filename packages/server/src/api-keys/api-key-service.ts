@@ -6,6 +6,8 @@ import {
   type ApiKeyView,
   apiKeyPermissions,
 } from '@porthole/contracts';
+import type { AuditContext } from '../audit/audit-context.js';
+import { diff, without } from '../audit/audit-rules.js';
 import { invalidField, NotFoundError, UnauthorizedError } from '../errors.js';
 import type { ApiKeyIdentity } from '../http/caller.js';
 import type { Clock } from '../platform/clock.js';
@@ -57,7 +59,12 @@ export class ApiKeyService {
     return this.toView(row);
   }
 
-  async create(createdBy: string | null, input: ApiKeyCreate): Promise<ApiKeyCreated> {
+  /** A key as the audit log compares it: never its secret (only the hash is stored anyway). */
+  private snapshot(row: ApiKeyRow | undefined): Record<string, unknown> | null {
+    return row ? without(this.toView(row), 'expired', 'lastUsedAt', 'createdAt') : null;
+  }
+
+  async create(createdBy: string | null, input: ApiKeyCreate, ctx: AuditContext): Promise<ApiKeyCreated> {
     const now = this.clock.now();
     const fields: ApiKeyFields = {
       name: input.name,
@@ -69,22 +76,48 @@ export class ApiKeyService {
     // 96 bits of public id (what the key is looked up by) and 256 bits of secret.
     const apiKey = randomToken(12);
     const secret = randomToken(32);
-    await this.keys.insert({ id, apiKey, secretHash: sha256(secret), createdBy, now, fields });
+    await this.keys.transaction(async (tx, audit) => {
+      await tx.insert({ id, apiKey, secretHash: sha256(secret), createdBy, now, fields });
+      await audit.record(ctx, {
+        action: 'api_key.create',
+        resourceType: 'api_key',
+        resourceId: id,
+        diff: diff(null, this.snapshot(await tx.find(id))),
+      });
+    });
     return { ...(await this.get(id)), api_key_secret: secret };
   }
 
-  async update(id: string, patch: ApiKeyUpdate): Promise<ApiKeyView> {
+  async update(id: string, patch: ApiKeyUpdate, ctx: AuditContext): Promise<ApiKeyView> {
     const set: Partial<ApiKeyFields> = {};
     if (patch.name !== undefined) set.name = patch.name;
     if (patch.permissions !== undefined) set.permissions = permissionsOf(patch.permissions);
     if (patch.readOnly !== undefined) set.read_only = patch.readOnly;
     if (patch.expiresAt !== undefined) set.expires_at = this.expiry(patch.expiresAt);
-    if (!(await this.keys.update(id, set, this.clock.now()))) throw new NotFoundError(`no API key ${id}`);
+    await this.keys.transaction(async (tx, audit) => {
+      const before = this.snapshot(await tx.find(id));
+      if (!(await tx.update(id, set, this.clock.now()))) throw new NotFoundError(`no API key ${id}`);
+      await audit.record(ctx, {
+        action: 'api_key.update',
+        resourceType: 'api_key',
+        resourceId: id,
+        diff: diff(before, this.snapshot(await tx.find(id))),
+      });
+    });
     return this.get(id);
   }
 
-  async delete(id: string): Promise<void> {
-    if (!(await this.keys.delete(id))) throw new NotFoundError(`no API key ${id}`);
+  async delete(id: string, ctx: AuditContext): Promise<void> {
+    await this.keys.transaction(async (tx, audit) => {
+      const before = this.snapshot(await tx.find(id));
+      if (!(await tx.delete(id))) throw new NotFoundError(`no API key ${id}`);
+      await audit.record(ctx, {
+        action: 'api_key.delete',
+        resourceType: 'api_key',
+        resourceId: id,
+        diff: diff(before, null),
+      });
+    });
   }
 
   /** The key behind a key/secret pair; a wrong, unknown or expired pair is an UnauthorizedError. */

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { agentAdminRoutes, agentProtocolRoutes } from '../agents/agent-routes.js';
 import { apiKeyAdminRoutes } from '../api-keys/api-key-routes.js';
+import { auditAdminRoutes } from '../audit/audit-routes.js';
 import { authRoutes } from '../auth/auth-routes.js';
 import { groupAdminRoutes } from '../groups/group-routes.js';
 import { healthRoutes } from '../health/health-routes.js';
@@ -50,10 +51,10 @@ export function routeTable(
       (app) => metricsRoutes(app, services.metrics, { token: options.metricsToken, auth: services.auth }),
       (app) => authRoutes(app, services.auth),
       (app) => agentProtocolRoutes(app, services.agents),
-      (app) => sessionRoutes(app, services.sessions),
+      (app) => sessionRoutes(app, services.sessions, services.audit),
       (app) => workspaceRoutes(app, services.workspaces),
       (app) => sessionAuthRoutes(app, services.streams, services.origins),
-      (app) => sharingRoutes(app, services.sharing),
+      (app) => sharingRoutes(app, services.sharing, services.audit),
       (app) => services.proxy.register(app),
       (app) => oneTimeLoginRoutes(app, services.oneTimeLogins),
       (app) => openApiRoutes(app, services.kasm.endpoints),
@@ -62,7 +63,7 @@ export function routeTable(
     adminRoutes: [
       (admin) => systemInfoRoutes(admin, services.status),
       (admin) => agentAdminRoutes(admin, services.agents),
-      (admin) => sessionAdminRoutes(admin, services.sessions),
+      (admin) => sessionAdminRoutes(admin, services.sessions, services.audit),
       (admin) => stagingAdminRoutes(admin, services.staging),
       (admin) => userAdminRoutes(admin, services.users),
       (admin) => groupAdminRoutes(admin, services.groups),
@@ -70,6 +71,7 @@ export function routeTable(
       (admin) => imageAdminRoutes(admin, services.images),
       (admin) => imageBuildAdminRoutes(admin, services.imageBuilds),
       (admin) => apiKeyAdminRoutes(admin, services.apiKeys),
+      (admin) => auditAdminRoutes(admin, services.audit),
     ],
     upgrades: [
       { matches: (path) => path.startsWith('/session/'), handle: services.proxy.handleUpgrade },

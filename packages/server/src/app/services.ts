@@ -6,6 +6,9 @@ import { AgentService } from '../agents/agent-service.js';
 import { RegistrationTokens, ReloadingGrantSigner } from '../agents/grant-keys.js';
 import { ApiKeyRepo } from '../api-keys/api-key-repo.js';
 import { ApiKeyService } from '../api-keys/api-key-service.js';
+import { AuditPurgeLoop } from '../audit/audit-loop.js';
+import { AuditRepo } from '../audit/audit-repo.js';
+import { AuditService } from '../audit/audit-service.js';
 import { AttemptLimiter } from '../auth/attempt-limiter.js';
 import { AuthService } from '../auth/auth-service.js';
 import { AuthSessionRepo } from '../auth/auth-session-repo.js';
@@ -90,6 +93,8 @@ export interface Services {
   oneTimeLogins: OneTimeLoginService;
   /** The Kasm-compatible developer API under /api/public/. */
   kasm: KasmApi;
+  /** The audit log: reading, export, retention. */
+  audit: AuditService;
   /** Cross-resource reactions (events/domain-events.ts), subscribed below. */
   events: EventHub;
   /** This server's Prometheus registry (`GET /metrics`); one per server, never prom-client's global. */
@@ -125,6 +130,7 @@ function repositories(database: OpenedDatabase) {
     authSessions: new AuthSessionRepo(db),
     apiKeys: new ApiKeyRepo(db),
     oneTimeLogins: new OneTimeLoginRepo(db),
+    audit: new AuditRepo(db),
   };
 }
 
@@ -147,6 +153,7 @@ export async function createServices(ctx: ServiceContext): Promise<Services> {
     addressLimiter: new AttemptLimiter({ max: 50, windowMs: 15 * 60_000 }, clock),
     apiKeys,
     events,
+    audit: repos.audit,
   });
   const status = new SystemStatus({
     version,
@@ -204,6 +211,7 @@ export async function createServices(ctx: ServiceContext): Promise<Services> {
     log,
     metrics,
   });
+  const audit = new AuditService({ audit: repos.audit, settings: repos.systemSettings, clock });
   const loopMs = Math.max(1000, Math.floor((checkinSeconds * 1000) / 2));
   const manager = new Manager(
     [
@@ -216,6 +224,7 @@ export async function createServices(ctx: ServiceContext): Promise<Services> {
       { loop: new StagingLoop({ repo: repos.staging, sessions, clock, log }), everyMs: loopMs },
       // A rotated key (CLI or another replica) is in use here within 2 s, agents have it one check-in later.
       { loop: new GrantKeyLoop(grants, log), everyMs: 2_000 },
+      { loop: new AuditPurgeLoop({ service: audit, clock }), everyMs: 3600_000 },
     ],
     log,
   );
@@ -306,6 +315,7 @@ export async function createServices(ctx: ServiceContext): Promise<Services> {
     apiKeys,
     oneTimeLogins,
     kasm,
+    audit,
     events,
     metrics,
     origins: new AllowedOrigins([

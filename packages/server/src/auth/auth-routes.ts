@@ -1,5 +1,6 @@
 import { loginRequestSchema } from '@porthole/contracts';
 import type { FastifyInstance } from 'fastify';
+import { auditContext } from '../audit/audit-context.js';
 import { requireUser } from '../http/caller.js';
 import { parse } from '../http/parse.js';
 import type { AuthService } from './auth-service.js';
@@ -18,7 +19,7 @@ export function authRoutes(app: FastifyInstance, auth: AuthService): void {
 
   app.post('/api/auth/logout', async (request, reply) => {
     const token = readSessionToken(request.headers.cookie);
-    if (token) await auth.logout(token);
+    if (token) await auth.logout(token, auditContext(request));
     clearSessionCookie(reply, request);
     return reply.status(204).send();
   });

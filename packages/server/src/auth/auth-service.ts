@@ -1,4 +1,6 @@
 import type { LoginRequest, UserView } from '@porthole/contracts';
+import type { AuditContext } from '../audit/audit-context.js';
+import type { AuditChange } from '../audit/audit-repo.js';
 import { ForbiddenError, RateLimitedError, UnauthorizedError } from '../errors.js';
 import type { EventHub } from '../events/domain-events.js';
 import { API_KEY_USER_ID, type ApiKeyIdentity, type Caller } from '../http/caller.js';
@@ -29,6 +31,13 @@ export interface AuthServiceDeps {
    * checked the cookie). Best effort, after the commit.
    */
   events?: Pick<EventHub, 'emit'>;
+  /** Unset (unit tests): nothing is recorded. */
+  audit?: SignInAudit;
+}
+
+/** Where sign-ins, failed ones and sign-outs are recorded (audit/audit-repo.ts). */
+export interface SignInAudit {
+  record(ctx: AuditContext, change: AuditChange): Promise<void>;
 }
 
 export function toUserView(row: UserRow, isAdmin: boolean): UserView {
@@ -68,10 +77,14 @@ export class AuthService {
     const ok = await hasher.verify(row?.password_hash ?? (await this.dummyHash), input.password);
     if (!row || !ok) {
       accountLimiter.record(accountKey);
+      await this.failed(input.username, meta.address, row ? 'wrong password' : 'unknown user', row?.id);
       throw new UnauthorizedError(BAD_CREDENTIALS);
     }
-    if (row.disabled) throw new ForbiddenError('this account is disabled');
-    if (row.locked) throw new ForbiddenError('this account is locked');
+    if (row.disabled || row.locked) {
+      const state = row.disabled ? 'disabled' : 'locked';
+      await this.failed(input.username, meta.address, `account ${state}`, row.id);
+      throw new ForbiddenError(`this account is ${state}`);
+    }
     accountLimiter.reset(accountKey);
 
     const token = randomToken();
@@ -85,14 +98,39 @@ export class AuthService {
       userAgent: meta.userAgent?.slice(0, 512) ?? null,
     });
     await users.touchLogin(row.id, now);
+    await this.deps.audit?.record(
+      { actor: { type: 'user', id: row.id, name: row.username }, address: meta.address },
+      { action: 'auth.sign_in', resourceType: 'user', resourceId: row.id },
+    );
     const fresh = { ...row, last_login_at: now };
     return { token, expiresAt, user: toUserView(fresh, await users.isAdmin(row.id)) };
   }
 
-  async logout(token: string): Promise<void> {
+  async logout(token: string, ctx?: AuditContext): Promise<void> {
     const tokenHash = sha256(token);
     const userId = await this.deps.sessions.delete(tokenHash);
-    if (userId) await this.signedOut(userId, signInId(tokenHash));
+    if (!userId) return;
+    if (ctx) {
+      await this.deps.audit?.record(ctx, {
+        action: 'auth.sign_out',
+        resourceType: 'user',
+        resourceId: userId,
+      });
+    }
+    await this.signedOut(userId, signInId(tokenHash));
+  }
+
+  /** The name that was tried and why it failed; never the password. */
+  private async failed(username: string, address: string, reason: string, userId?: string): Promise<void> {
+    await this.deps.audit?.record(
+      { actor: { type: 'anonymous', id: null, name: username.slice(0, 200) }, address },
+      {
+        action: 'auth.sign_in_failed',
+        resourceType: 'user',
+        resourceId: userId ?? null,
+        details: { username: username.slice(0, 200), reason },
+      },
+    );
   }
 
   /** The caller behind a session cookie, or null when it is unknown, expired or the user is barred. */

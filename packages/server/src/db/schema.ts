@@ -234,4 +234,22 @@ export interface OneTimeLoginsTable {
 export interface DeveloperApiTables {
   api_keys: ApiKeysTable;
   one_time_logins: OneTimeLoginsTable;
+  audit_log: AuditLogTable;
+}
+
+export type AuditActorType = 'user' | 'api_key' | 'anonymous' | 'system';
+
+/** Who changed what (migration 0009). */
+export interface AuditLogTable {
+  id: Generated<number>;
+  at: Timestamp;
+  actor_type: AuditActorType;
+  actor_id: string | null;
+  actor_name: string;
+  address: string | null;
+  action: string;
+  resource_type: string;
+  resource_id: string | null;
+  diff: Json<Record<string, unknown>>;
+  details: Json<Record<string, unknown>>;
 }

@@ -1,5 +1,6 @@
 import { type GroupSettings, groupSettingNames, groupSettingsSchema } from '@porthole/contracts';
 import { sql } from 'kysely';
+import { AuditRepo } from '../audit/audit-repo.js';
 import type { Db } from '../db/database.js';
 import type { GroupSystemRole } from '../db/schema.js';
 import { ConflictError } from '../errors.js';
@@ -47,8 +48,12 @@ function nameClash(err: unknown, name: string | undefined): never {
 export class GroupRepo {
   constructor(private readonly db: Db) {}
 
-  transaction<T>(work: (tx: GroupRepo) => Promise<T>): Promise<T> {
-    return this.db.transaction().execute((tx) => work(new GroupRepo(tx)));
+  /**
+   * Runs `work` in one transaction with a repo and the audit log bound to it, so a change and
+   * its audit entry commit together or not at all.
+   */
+  transaction<T>(work: (tx: GroupRepo, audit: AuditRepo) => Promise<T>): Promise<T> {
+    return this.db.transaction().execute((tx) => work(new GroupRepo(tx), new AuditRepo(tx)));
   }
 
   private query() {

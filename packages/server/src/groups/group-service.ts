@@ -1,4 +1,6 @@
 import type { GroupCreate, GroupUpdate, GroupView } from '@porthole/contracts';
+import type { AuditContext } from '../audit/audit-context.js';
+import { diff, without } from '../audit/audit-rules.js';
 import { assertAllKnown, ConflictError, NotFoundError } from '../errors.js';
 import { newId } from '../platform/crypto.js';
 import { assertAdministratorsRemain } from '../policies/administrators.js';
@@ -23,6 +25,12 @@ function sameSet(a: readonly string[], b: readonly string[]): boolean {
   return sa.size === new Set(b).size && b.every((x) => sa.has(x));
 }
 
+/** A group as the audit log compares it (memberships and settings included). */
+async function snapshot(tx: GroupRepo, id: string): Promise<Record<string, unknown> | null> {
+  const row = await tx.find(id);
+  return row ? without(toGroupView(row), 'createdAt') : null;
+}
+
 /** Groups: members, priority, settings and allowed images; the two system groups are protected. */
 export class GroupService {
   constructor(private readonly groups: GroupRepo) {}
@@ -37,9 +45,9 @@ export class GroupService {
     return toGroupView(row);
   }
 
-  async create(input: GroupCreate): Promise<GroupView> {
+  async create(input: GroupCreate, ctx: AuditContext): Promise<GroupView> {
     const id = newId();
-    await this.groups.transaction(async (tx) => {
+    await this.groups.transaction(async (tx, audit) => {
       const memberIds = input.memberIds ?? [];
       const imageIds = input.imageIds ?? [];
       assertAllKnown('memberIds', memberIds, await tx.existingUserIds(memberIds));
@@ -53,13 +61,19 @@ export class GroupService {
       });
       await tx.setMembers(id, memberIds);
       await tx.setImages(id, imageIds);
+      await audit.record(ctx, {
+        action: 'group.create',
+        resourceType: 'group',
+        resourceId: id,
+        diff: diff(null, await snapshot(tx, id)),
+      });
     });
     return this.get(id);
   }
 
   /** `settings`, `memberIds` and `imageIds` replace the whole value when present. */
-  async update(id: string, patch: GroupUpdate): Promise<GroupView> {
-    await this.groups.transaction(async (tx) => {
+  async update(id: string, patch: GroupUpdate, ctx: AuditContext): Promise<GroupView> {
+    await this.groups.transaction(async (tx, audit) => {
       const row = await tx.find(id, true);
       if (!row) throw new NotFoundError(`no group ${id}`);
       if (row.system_role === 'all_users' && patch.memberIds && !sameSet(patch.memberIds, row.member_ids)) {
@@ -82,16 +96,28 @@ export class GroupService {
       await tx.update(id, fields);
       if (memberIds && row.system_role !== 'all_users') await tx.setMembers(id, memberIds);
       if (imageIds) await tx.setImages(id, imageIds);
+      await audit.record(ctx, {
+        action: 'group.update',
+        resourceType: 'group',
+        resourceId: id,
+        diff: diff(without(toGroupView(row), 'createdAt'), await snapshot(tx, id)),
+      });
     });
     return this.get(id);
   }
 
-  async delete(id: string): Promise<void> {
-    await this.groups.transaction(async (tx) => {
+  async delete(id: string, ctx: AuditContext): Promise<void> {
+    await this.groups.transaction(async (tx, audit) => {
       const row = await tx.find(id, true);
       if (!row) throw new NotFoundError(`no group ${id}`);
       if (row.system_role) throw new ConflictError(`${row.name} is a system group and cannot be deleted`);
       await tx.delete(id);
+      await audit.record(ctx, {
+        action: 'group.delete',
+        resourceType: 'group',
+        resourceId: id,
+        diff: diff(without(toGroupView(row), 'createdAt'), null),
+      });
     });
   }
 }

@@ -1,4 +1,5 @@
 import { type Insertable, type Selectable, sql, type Updateable } from 'kysely';
+import { AuditRepo } from '../audit/audit-repo.js';
 import type { Db } from '../db/database.js';
 import type { ImagesTable } from '../db/schema.js';
 import { ConflictError } from '../errors.js';
@@ -48,8 +49,12 @@ function translate(err: unknown, name: string | undefined): never {
 export class ImageRepo {
   constructor(private readonly db: Db) {}
 
-  transaction<T>(work: (tx: ImageRepo) => Promise<T>): Promise<T> {
-    return this.db.transaction().execute((tx) => work(new ImageRepo(tx)));
+  /**
+   * Runs `work` in one transaction with a repo and the audit log bound to it, so a change and
+   * its audit entry commit together or not at all.
+   */
+  transaction<T>(work: (tx: ImageRepo, audit: AuditRepo) => Promise<T>): Promise<T> {
+    return this.db.transaction().execute((tx) => work(new ImageRepo(tx), new AuditRepo(tx)));
   }
 
   private query() {

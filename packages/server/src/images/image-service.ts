@@ -1,9 +1,16 @@
 import type { ImageCreate, ImageUpdate, ImageView } from '@porthole/contracts';
+import type { AuditContext } from '../audit/audit-context.js';
+import { diff, without } from '../audit/audit-rules.js';
 import { assertAllKnown, ConflictError, invalidField, NotFoundError } from '../errors.js';
 import { newId } from '../platform/crypto.js';
 import type { ImageFields, ImageRepo } from './image-repo.js';
 import { checkNetwork, checkRunConfig } from './image-rules.js';
 import { toImageView } from './image-view.js';
+
+async function snapshot(tx: ImageRepo, id: string): Promise<Record<string, unknown> | null> {
+  const row = await tx.find(id);
+  return row ? without(toImageView(row), 'createdAt', 'updatedAt') : null;
+}
 
 /** Workspaces (images): what users may launch, with its resources and container settings. */
 export class ImageService {
@@ -19,7 +26,7 @@ export class ImageService {
     return toImageView(row);
   }
 
-  async create(input: ImageCreate): Promise<ImageView> {
+  async create(input: ImageCreate, ctx: AuditContext): Promise<ImageView> {
     const fields: ImageFields = {
       name: input.name,
       friendly_name: input.friendlyName,
@@ -40,17 +47,23 @@ export class ImageService {
     };
     checkRunConfig(input.runConfig);
     const id = newId();
-    await this.images.transaction(async (tx) => {
+    await this.images.transaction(async (tx, audit) => {
       await checkPlacement(tx, fields.zone_id, fields.agent_id);
       const groupIds = input.groupIds ?? [];
       assertAllKnown('groupIds', groupIds, await tx.existingGroupIds(groupIds));
       await tx.insert(id, fields);
       await tx.setGroups(id, groupIds);
+      await audit.record(ctx, {
+        action: 'image.create',
+        resourceType: 'image',
+        resourceId: id,
+        diff: diff(null, await snapshot(tx, id)),
+      });
     });
     return this.get(id);
   }
 
-  async update(id: string, patch: ImageUpdate): Promise<ImageView> {
+  async update(id: string, patch: ImageUpdate, ctx: AuditContext): Promise<ImageView> {
     const set: Partial<ImageFields> = {};
     if (patch.name !== undefined) set.name = patch.name;
     if (patch.friendlyName !== undefined) set.friendly_name = patch.friendlyName;
@@ -72,9 +85,10 @@ export class ImageService {
     }
     if (patch.execConfig !== undefined) set.exec_config = patch.execConfig;
 
-    await this.images.transaction(async (tx) => {
+    await this.images.transaction(async (tx, audit) => {
       const row = await tx.find(id, true);
       if (!row) throw new NotFoundError(`no workspace ${id}`);
+      const before = await snapshot(tx, id);
       if (set.zone_id !== undefined || set.agent_id !== undefined) {
         await checkPlacement(tx, set.zone_id ?? row.zone_id, set.agent_id ?? row.agent_id, set);
       }
@@ -83,20 +97,33 @@ export class ImageService {
         await tx.setGroups(id, patch.groupIds);
       }
       await tx.update(id, set);
+      await audit.record(ctx, {
+        action: 'image.update',
+        resourceType: 'image',
+        resourceId: id,
+        diff: diff(before, await snapshot(tx, id)),
+      });
     });
     return this.get(id);
   }
 
   /** Refused while sessions of the image live: their containers need it to be torn down right. */
-  async delete(id: string): Promise<void> {
-    await this.images.transaction(async (tx) => {
+  async delete(id: string, ctx: AuditContext): Promise<void> {
+    await this.images.transaction(async (tx, audit) => {
       const row = await tx.find(id, true);
       if (!row) throw new NotFoundError(`no workspace ${id}`);
       const live = await tx.liveSessionCount(id);
       if (live > 0) {
         throw new ConflictError(`workspace ${row.name} has ${live} live session(s); delete them first`);
       }
+      const before = await snapshot(tx, id);
       await tx.deleteWithHistory(id);
+      await audit.record(ctx, {
+        action: 'image.delete',
+        resourceType: 'image',
+        resourceId: id,
+        diff: diff(before, null),
+      });
     });
   }
 }

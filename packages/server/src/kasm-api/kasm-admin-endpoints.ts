@@ -38,7 +38,7 @@ export function kasmAdminEndpoints(staging: KasmStaging, settings: KasmUserSetti
       permissions: ['staging_create'],
       write: true,
       body: st.createStagingConfigBody,
-      handle: (input) => staging.create(input),
+      handle: (input, key) => staging.create(input, key),
     }),
     endpoint({
       name: 'update_staging_config',
@@ -46,7 +46,7 @@ export function kasmAdminEndpoints(staging: KasmStaging, settings: KasmUserSetti
       permissions: ['staging_modify'],
       write: true,
       body: st.updateStagingConfigBody,
-      handle: (input) => staging.update(input),
+      handle: (input, key) => staging.update(input, key),
     }),
     endpoint({
       name: 'delete_staging_config',
@@ -54,7 +54,7 @@ export function kasmAdminEndpoints(staging: KasmStaging, settings: KasmUserSetti
       permissions: ['staging_delete'],
       write: true,
       body: st.stagingConfigIdBody,
-      handle: (input) => staging.delete(input.target_staging_config.staging_config_id),
+      handle: (input, key) => staging.delete(input.target_staging_config.staging_config_id, key),
     }),
     endpoint({
       name: 'get_attributes',
@@ -87,7 +87,7 @@ export function kasmAdminEndpoints(staging: KasmStaging, settings: KasmUserSetti
       permissions: ['groups_modify'],
       write: true,
       body: a.userPermissionBody,
-      handle: (input) => settings.addPermission(input),
+      handle: (input, key) => settings.addPermission(input, key),
     }),
     endpoint({
       name: 'remove_user_permission',
@@ -95,7 +95,7 @@ export function kasmAdminEndpoints(staging: KasmStaging, settings: KasmUserSetti
       permissions: ['groups_modify'],
       write: true,
       body: a.userPermissionBody,
-      handle: (input) => settings.removePermission(input),
+      handle: (input, key) => settings.removePermission(input, key),
     }),
   ];
 }

@@ -134,7 +134,7 @@ export function kasmEndpoints(
       permissions: ['users_create'],
       write: true,
       body: s.createUserBody,
-      handle: (input) => users.create(input),
+      handle: (input, key) => users.create(input, key),
     }),
     endpoint({
       name: 'update_user',
@@ -142,7 +142,7 @@ export function kasmEndpoints(
       permissions: ['users_modify'],
       write: true,
       body: s.updateUserBody,
-      handle: (input) => users.update(input),
+      handle: (input, key) => users.update(input, key),
     }),
     endpoint({
       name: 'delete_user',
@@ -150,7 +150,7 @@ export function kasmEndpoints(
       permissions: ['users_delete'],
       write: true,
       body: s.deleteUserBody,
-      handle: (input) => users.delete(input.target_user, input.force ?? false),
+      handle: (input, key) => users.delete(input.target_user, input.force ?? false, key),
     }),
     endpoint({
       name: 'logout_user',
@@ -166,7 +166,7 @@ export function kasmEndpoints(
       permissions: ['groups_modify'],
       write: true,
       body: s.userGroupBody,
-      handle: (input) => users.setGroup(input, true),
+      handle: (input, key) => users.setGroup(input, true, key),
     }),
     endpoint({
       name: 'remove_user_group',
@@ -174,7 +174,7 @@ export function kasmEndpoints(
       permissions: ['groups_modify'],
       write: true,
       body: s.userGroupBody,
-      handle: (input) => users.setGroup(input, false),
+      handle: (input, key) => users.setGroup(input, false, key),
     }),
     ...kasmAdminEndpoints(staging, settings),
   ];

@@ -1,5 +1,7 @@
 import type { ImageView, StagingUpdate, StagingView, ZoneView } from '@porthole/contracts';
+import { apiKeyContext } from '../audit/audit-context.js';
 import { InvalidError, NotFoundError } from '../errors.js';
+import type { ApiKeyIdentity } from '../http/caller.js';
 import type { ImageService } from '../images/image-service.js';
 import type { StagingService } from '../staging/staging-service.js';
 import type { ZoneService } from '../zones/zone-service.js';
@@ -120,20 +122,23 @@ export class KasmStaging {
     return { staging_config: toKasmStaging(pool, refs.zones, refs.images) };
   }
 
-  async create(input: CreateStagingConfigBody): Promise<object> {
+  async create(input: CreateStagingConfigBody, key: ApiKeyIdentity): Promise<object> {
     const t = input.target_staging_config;
     const refs = await this.lookups();
     this.checkRefs(refs, t.zone_id, t.image_id);
-    const pool = await this.deps.staging.create({
-      zoneId: t.zone_id,
-      imageId: t.image_id,
-      desiredCount: t.num_sessions,
-      ...(t.expiration !== undefined ? { expirationSeconds: Math.round(t.expiration * 3600) } : {}),
-    });
+    const pool = await this.deps.staging.create(
+      {
+        zoneId: t.zone_id,
+        imageId: t.image_id,
+        desiredCount: t.num_sessions,
+        ...(t.expiration !== undefined ? { expirationSeconds: Math.round(t.expiration * 3600) } : {}),
+      },
+      apiKeyContext(key, null),
+    );
     return { staging_config: toKasmStaging(pool, refs.zones, refs.images) };
   }
 
-  async update(input: UpdateStagingConfigBody): Promise<object> {
+  async update(input: UpdateStagingConfigBody, key: ApiKeyIdentity): Promise<object> {
     const t = input.target_staging_config;
     await this.one(t.staging_config_id);
     const refs = await this.lookups();
@@ -143,13 +148,13 @@ export class KasmStaging {
     if (t.image_id !== undefined) patch.imageId = t.image_id;
     if (t.num_sessions !== undefined) patch.desiredCount = t.num_sessions;
     if (t.expiration !== undefined) patch.expirationSeconds = Math.round(t.expiration * 3600);
-    const pool = await this.deps.staging.update(t.staging_config_id, patch);
+    const pool = await this.deps.staging.update(t.staging_config_id, patch, apiKeyContext(key, null));
     return { staging_config: toKasmStaging(pool, refs.zones, refs.images) };
   }
 
-  async delete(id: string): Promise<object> {
+  async delete(id: string, key: ApiKeyIdentity): Promise<object> {
     await this.one(id);
-    await this.deps.staging.delete(id);
+    await this.deps.staging.delete(id, apiKeyContext(key, null));
     return {};
   }
 }

@@ -1,7 +1,9 @@
 import type { AdminUserView, GroupView } from '@porthole/contracts';
+import { apiKeyContext } from '../audit/audit-context.js';
 import { ConflictError } from '../errors.js';
 import type { EffectiveSettingsService } from '../groups/effective-settings-service.js';
 import type { GroupService } from '../groups/group-service.js';
+import type { ApiKeyIdentity } from '../http/caller.js';
 import { API_KEY_USER_ID } from '../http/caller.js';
 import type { UserAdminService } from '../users/user-admin-service.js';
 import {
@@ -77,16 +79,21 @@ export class KasmUserSettings {
     return { permissions };
   }
 
-  async addPermission(input: UserPermissionBody): Promise<object> {
+  async addPermission(input: UserPermissionBody, key: ApiKeyIdentity): Promise<object> {
     const user = await this.deps.resolve(input.target_user);
     // `user` is every user's through All Users; granting it again is nothing to do.
     if (input.target_permission.permission_name === 'user' || user.isAdmin) return {};
     const admins = systemGroup(await this.deps.groups.list(), 'administrators');
-    await this.deps.users.update(ACTOR, user.id, { groupIds: [...new Set([...user.groupIds, admins.id])] });
+    await this.deps.users.update(
+      ACTOR,
+      user.id,
+      { groupIds: [...new Set([...user.groupIds, admins.id])] },
+      apiKeyContext(key, null),
+    );
     return {};
   }
 
-  async removePermission(input: UserPermissionBody): Promise<object> {
+  async removePermission(input: UserPermissionBody, key: ApiKeyIdentity): Promise<object> {
     const user = await this.deps.resolve(input.target_user);
     if (input.target_permission.permission_name === 'user') {
       throw new ConflictError('every user holds user through All Users; it cannot be removed');
@@ -104,9 +111,12 @@ export class KasmUserSettings {
           'remove them from that group or change its administrator setting',
       );
     }
-    await this.deps.users.update(ACTOR, user.id, {
-      groupIds: user.groupIds.filter((id) => id !== admins.id),
-    });
+    await this.deps.users.update(
+      ACTOR,
+      user.id,
+      { groupIds: user.groupIds.filter((id) => id !== admins.id) },
+      apiKeyContext(key, null),
+    );
     return {};
   }
 }

@@ -1,8 +1,9 @@
 import type { AdminUserView, GroupView, UserUpdate } from '@porthole/contracts';
+import { apiKeyContext } from '../audit/audit-context.js';
 import type { AuthService } from '../auth/auth-service.js';
 import { ConflictError, NotFoundError } from '../errors.js';
 import type { GroupService } from '../groups/group-service.js';
-import { API_KEY_USER_ID } from '../http/caller.js';
+import { API_KEY_USER_ID, type ApiKeyIdentity } from '../http/caller.js';
 import type { ImageService } from '../images/image-service.js';
 import { randomPassword } from '../platform/crypto.js';
 import type { UserAdminService } from '../users/user-admin-service.js';
@@ -87,19 +88,22 @@ export class KasmUsers {
     return this.view(await this.resolve(target));
   }
 
-  async create(input: CreateUserBody): Promise<object> {
+  async create(input: CreateUserBody, key: ApiKeyIdentity): Promise<object> {
     const t = input.target_user;
-    const id = await this.deps.users.create({
-      username: t.username,
-      password: t.password ?? randomPassword(),
-      displayName: joinNames(t.first_name, t.last_name),
-      ...(t.locked !== undefined ? { locked: t.locked } : {}),
-      ...(t.disabled !== undefined ? { disabled: t.disabled } : {}),
-    });
+    const id = await this.deps.users.create(
+      {
+        username: t.username,
+        password: t.password ?? randomPassword(),
+        displayName: joinNames(t.first_name, t.last_name),
+        ...(t.locked !== undefined ? { locked: t.locked } : {}),
+        ...(t.disabled !== undefined ? { disabled: t.disabled } : {}),
+      },
+      apiKeyContext(key, null),
+    );
     return this.view(await this.deps.users.get(id));
   }
 
-  async update(input: UpdateUserBody): Promise<object> {
+  async update(input: UpdateUserBody, key: ApiKeyIdentity): Promise<object> {
     const t = input.target_user;
     const current = await this.resolve({ user_id: t.user_id });
     const patch: UserUpdate = {};
@@ -111,18 +115,18 @@ export class KasmUsers {
       const was = names(current.displayName);
       patch.displayName = joinNames(t.first_name ?? was.first_name, t.last_name ?? was.last_name);
     }
-    return this.view(await this.deps.users.update(ACTOR, current.id, patch));
+    return this.view(await this.deps.users.update(ACTOR, current.id, patch, apiKeyContext(key, null)));
   }
 
   /** Without `force`, a user with live sessions stays (Kasm's rule); with it they go too. */
-  async delete(target: TargetUserRef, force: boolean): Promise<object> {
+  async delete(target: TargetUserRef, force: boolean, key: ApiKeyIdentity): Promise<object> {
     const user = await this.resolve(target);
     if (user.sessionCount > 0 && !force) {
       throw new ConflictError(
         `user ${user.username} has ${user.sessionCount} live kasm(s); pass "force": true to delete them too`,
       );
     }
-    await this.deps.users.delete(ACTOR, user.id);
+    await this.deps.users.delete(ACTOR, user.id, apiKeyContext(key, null));
     return {};
   }
 
@@ -132,7 +136,7 @@ export class KasmUsers {
     return {};
   }
 
-  async setGroup(input: UserGroupBody, member: boolean): Promise<object> {
+  async setGroup(input: UserGroupBody, member: boolean, key: ApiKeyIdentity): Promise<object> {
     const user = await this.resolve({ user_id: input.target_user.user_id });
     const groupId = input.target_group.group_id;
     const group = await this.deps.groups.get(groupId).catch((err: unknown) => {
@@ -144,7 +148,7 @@ export class KasmUsers {
     const groupIds = member
       ? [...new Set([...user.groupIds, groupId])]
       : user.groupIds.filter((id) => id !== groupId);
-    await this.deps.users.update(ACTOR, user.id, { groupIds });
+    await this.deps.users.update(ACTOR, user.id, { groupIds }, apiKeyContext(key, null));
     return {};
   }
 

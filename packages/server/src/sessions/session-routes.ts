@@ -1,14 +1,25 @@
 import { idParamsSchema, sessionCreateSchema, sessionStateSchema } from '@porthole/contracts';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { auditContext } from '../audit/audit-context.js';
+import type { AuditService } from '../audit/audit-service.js';
 import { requireUser } from '../http/caller.js';
 import { parse } from '../http/parse.js';
 import type { SessionService } from './session-service.js';
 
-export function sessionRoutes(app: FastifyInstance, sessions: SessionService): void {
+type Recorder = Pick<AuditService, 'record'>;
+
+export function sessionRoutes(app: FastifyInstance, sessions: SessionService, audit: Recorder): void {
   app.post('/api/sessions', async (request, reply) => {
     const caller = requireUser(request);
-    const view = await sessions.launch(caller, parse(sessionCreateSchema, request.body));
+    const body = parse(sessionCreateSchema, request.body);
+    const view = await sessions.launch(caller, body);
+    await audit.record(auditContext(request), {
+      action: 'session.launch',
+      resourceType: 'session',
+      resourceId: view.id,
+      details: { imageId: body.imageId },
+    });
     return reply.status(201).send(view);
   });
   app.get('/api/sessions', async (request) => ({ items: await sessions.list(requireUser(request)) }));
@@ -32,7 +43,13 @@ export function sessionRoutes(app: FastifyInstance, sessions: SessionService): v
   }
   app.delete('/api/sessions/:id', async (request, reply) => {
     const caller = requireUser(request);
-    await sessions.delete(caller, parse(idParamsSchema, request.params, 'params').id);
+    const { id } = parse(idParamsSchema, request.params, 'params');
+    await sessions.delete(caller, id);
+    await audit.record(auditContext(request), {
+      action: 'session.delete',
+      resourceType: 'session',
+      resourceId: id,
+    });
     return reply.status(204).send();
   });
 }
@@ -46,7 +63,7 @@ const adminFilter = z
   })
   .strict();
 
-export function sessionAdminRoutes(admin: FastifyInstance, sessions: SessionService): void {
+export function sessionAdminRoutes(admin: FastifyInstance, sessions: SessionService, audit: Recorder): void {
   admin.get('/sessions', async (request) => {
     const q = parse(adminFilter, request.query, 'query');
     const filter = {
@@ -61,11 +78,14 @@ export function sessionAdminRoutes(admin: FastifyInstance, sessions: SessionServ
     sessions.view(parse(idParamsSchema, request.params, 'params').id),
   );
   admin.delete('/sessions/:id', async (request, reply) => {
-    await sessions.delete(
-      'system',
-      parse(idParamsSchema, request.params, 'params').id,
-      'deleted by an administrator',
-    );
+    const { id } = parse(idParamsSchema, request.params, 'params');
+    await sessions.delete('system', id, 'deleted by an administrator');
+    await audit.record(auditContext(request), {
+      action: 'session.delete',
+      resourceType: 'session',
+      resourceId: id,
+      details: { byAdministrator: true },
+    });
     return reply.status(204).send();
   });
 }

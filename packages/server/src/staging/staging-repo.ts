@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { AuditRepo } from '../audit/audit-repo.js';
 import type { Db } from '../db/database.js';
 
 export interface StagingRow {
@@ -14,6 +15,14 @@ export interface StagingRow {
 
 export class StagingRepo {
   constructor(private readonly db: Db) {}
+
+  /**
+   * Runs `work` in one transaction with a repo and the audit log bound to it, so a change and
+   * its audit entry commit together or not at all.
+   */
+  transaction<T>(work: (tx: StagingRepo, audit: AuditRepo) => Promise<T>): Promise<T> {
+    return this.db.transaction().execute((tx) => work(new StagingRepo(tx), new AuditRepo(tx)));
+  }
 
   private base() {
     return this.db

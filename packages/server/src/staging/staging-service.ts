@@ -1,4 +1,6 @@
 import type { StagingCreate, StagingUpdate, StagingView } from '@porthole/contracts';
+import type { AuditContext } from '../audit/audit-context.js';
+import { diff, without } from '../audit/audit-rules.js';
 import { ConflictError, InvalidError, NotFoundError } from '../errors.js';
 import { newId } from '../platform/crypto.js';
 import type { StagingRepo, StagingRow } from './staging-repo.js';
@@ -16,6 +18,10 @@ function toView(r: StagingRow): StagingView {
   };
 }
 
+/** A pool as the audit log compares it: its settings, not its live counts. */
+const snapshot = (r: StagingRow | undefined) =>
+  r ? without(toView(r), 'readyCount', 'startingCount', 'createdAt') : null;
+
 export class StagingService {
   constructor(private readonly repo: StagingRepo) {}
 
@@ -29,16 +35,24 @@ export class StagingService {
     return toView(r);
   }
 
-  async create(input: StagingCreate): Promise<StagingView> {
+  async create(input: StagingCreate, ctx: AuditContext): Promise<StagingView> {
     await this.checkRefs(input.zoneId, input.imageId);
     const id = newId();
     try {
-      await this.repo.insert({
-        id,
-        zoneId: input.zoneId,
-        imageId: input.imageId,
-        desiredCount: input.desiredCount,
-        expirationSeconds: input.expirationSeconds ?? 3600,
+      await this.repo.transaction(async (tx, audit) => {
+        await tx.insert({
+          id,
+          zoneId: input.zoneId,
+          imageId: input.imageId,
+          desiredCount: input.desiredCount,
+          expirationSeconds: input.expirationSeconds ?? 3600,
+        });
+        await audit.record(ctx, {
+          action: 'staging.create',
+          resourceType: 'staging',
+          resourceId: id,
+          diff: diff(null, snapshot(await tx.find(id))),
+        });
       });
     } catch (err) {
       if ((err as { code?: string }).code === '23505')
@@ -48,28 +62,44 @@ export class StagingService {
     return this.get(id);
   }
 
-  async update(id: string, patch: StagingUpdate): Promise<StagingView> {
+  async update(id: string, patch: StagingUpdate, ctx: AuditContext): Promise<StagingView> {
     await this.checkRefs(patch.zoneId, patch.imageId);
     const set: Parameters<StagingRepo['update']>[1] = {};
     if (patch.zoneId) set.zone_id = patch.zoneId;
     if (patch.imageId) set.image_id = patch.imageId;
     if (patch.desiredCount !== undefined) set.desired_count = patch.desiredCount;
     if (patch.expirationSeconds !== undefined) set.expiration_seconds = patch.expirationSeconds;
-    let found: boolean;
     try {
-      found = await this.repo.update(id, set);
+      await this.repo.transaction(async (tx, audit) => {
+        const before = snapshot(await tx.find(id));
+        if (!(await tx.update(id, set))) throw new NotFoundError(`no staging pool ${id}`);
+        await audit.record(ctx, {
+          action: 'staging.update',
+          resourceType: 'staging',
+          resourceId: id,
+          diff: diff(before, snapshot(await tx.find(id))),
+        });
+      });
     } catch (err) {
       // Moving a pool onto a zone × workspace another pool holds: the same conflict as create.
       if ((err as { code?: string }).code === '23505')
         throw new ConflictError('a staging pool for this zone and workspace exists');
       throw err;
     }
-    if (!found) throw new NotFoundError(`no staging pool ${id}`);
     return this.get(id);
   }
 
-  async delete(id: string): Promise<void> {
-    if (!(await this.repo.delete(id))) throw new NotFoundError(`no staging pool ${id}`);
+  async delete(id: string, ctx: AuditContext): Promise<void> {
+    await this.repo.transaction(async (tx, audit) => {
+      const before = snapshot(await tx.find(id));
+      if (!(await tx.delete(id))) throw new NotFoundError(`no staging pool ${id}`);
+      await audit.record(ctx, {
+        action: 'staging.delete',
+        resourceType: 'staging',
+        resourceId: id,
+        diff: diff(before, null),
+      });
+    });
   }
 
   private async checkRefs(zoneId?: string, imageId?: string): Promise<void> {

@@ -1,9 +1,18 @@
 import { sql } from 'kysely';
+import { AuditRepo } from '../audit/audit-repo.js';
 import type { Db } from '../db/database.js';
 
 /** Installation-wide values that every replica must share (registration token, signing key). */
 export class SystemSettingsRepo {
   constructor(private readonly db: Db) {}
+
+  /**
+   * Runs `work` in one transaction with a repo and the audit log bound to it, so a change and
+   * its audit entry commit together or not at all.
+   */
+  transaction<T>(work: (tx: SystemSettingsRepo, audit: AuditRepo) => Promise<T>): Promise<T> {
+    return this.db.transaction().execute((tx) => work(new SystemSettingsRepo(tx), new AuditRepo(tx)));
+  }
 
   async get<T>(key: string): Promise<T | undefined> {
     const row = await this.db

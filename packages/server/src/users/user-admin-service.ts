@@ -5,6 +5,8 @@ import {
   type UserUpdate,
   usernameSchema,
 } from '@porthole/contracts';
+import type { AuditContext } from '../audit/audit-context.js';
+import { type AuditDiff, diff, REDACTED, without } from '../audit/audit-rules.js';
 import { assertAllKnown, NotFoundError } from '../errors.js';
 import type { EventHub } from '../events/domain-events.js';
 import { parse } from '../http/parse.js';
@@ -48,6 +50,14 @@ export function toAdminUserView(row: AdminUserRow): AdminUserView {
   };
 }
 
+/** A user as the audit log compares it: what an admin sets, not what moves by itself. */
+async function snapshot(tx: UserRepo, id: string): Promise<Record<string, unknown> | null> {
+  const row = await tx.findAdmin(id);
+  return row ? without(toAdminUserView(row), 'sessionCount', 'lastLoginAt') : null;
+}
+
+const passwordChanged: AuditDiff = { password: { before: REDACTED, after: REDACTED } };
+
 /** User administration shared by the CLI (`porthole user …`) and the admin API. */
 export class UserAdminService {
   private readonly clock: Clock;
@@ -73,12 +83,13 @@ export class UserAdminService {
   /** Creates a user in All Users (plus Administrators with `admin`, plus `groupIds`); returns the id. */
   async create(
     input: Omit<UserCreate, 'displayName'> & { admin?: boolean; displayName?: string | undefined },
+    ctx: AuditContext,
   ): Promise<string> {
     const username = parse(usernameSchema, input.username, 'username');
     const password = parse(passwordSchema, input.password, 'password');
     const passwordHash = await this.hasher.hash(password);
     const id = newId();
-    await this.users.transaction(async (tx) => {
+    await this.users.transaction(async (tx, audit) => {
       const requested = [...(input.groupIds ?? [])];
       assertAllKnown('groupIds', requested, await tx.existingGroupIds(requested));
       if (input.admin) {
@@ -94,11 +105,17 @@ export class UserAdminService {
         disabled: input.disabled ?? false,
       });
       await tx.setGroups(id, withAllUsers(requested, await tx.groupIdByRole('all_users')));
+      await audit.record(ctx, {
+        action: 'user.create',
+        resourceType: 'user',
+        resourceId: id,
+        diff: { ...diff(null, await snapshot(tx, id)), password: { before: null, after: REDACTED } },
+      });
     });
     return id;
   }
 
-  async update(actor: Actor, id: string, patch: UserUpdate): Promise<AdminUserView> {
+  async update(actor: Actor, id: string, patch: UserUpdate, ctx: AuditContext): Promise<AdminUserView> {
     if (patch.locked === true) assertNotSelf(actor.userId, id, 'lock');
     if (patch.disabled === true) assertNotSelf(actor.userId, id, 'disable');
     const set: UserPatch = {};
@@ -109,7 +126,8 @@ export class UserAdminService {
     if (patch.password !== undefined) set.password_hash = await this.hasher.hash(patch.password);
     const barred = patch.locked === true || patch.disabled === true;
 
-    await this.users.transaction(async (tx) => {
+    await this.users.transaction(async (tx, audit) => {
+      const before = await snapshot(tx, id);
       if (!(await tx.update(id, set))) throw new NotFoundError(`no user ${id}`);
       if (patch.groupIds) {
         assertAllKnown('groupIds', patch.groupIds, await tx.existingGroupIds(patch.groupIds));
@@ -123,6 +141,13 @@ export class UserAdminService {
         // Changing one's own password keeps the browser it was changed from signed in.
         await tx.revokeSignIns(id, actor.userId === id ? actor.sessionTokenHash : undefined);
       }
+      const changes = diff(before, await snapshot(tx, id));
+      await audit.record(ctx, {
+        action: 'user.update',
+        resourceType: 'user',
+        resourceId: id,
+        diff: set.password_hash ? { ...changes, ...passwordChanged } : changes,
+      });
     });
     // After the commit, so a stream reopened meanwhile is refused; best effort, like a kick.
     const { events } = this.options;
@@ -135,14 +160,24 @@ export class UserAdminService {
   }
 
   /** Deletes a user with their sessions and sign-ins. */
-  async delete(actor: Actor, id: string): Promise<void> {
+  async delete(actor: Actor, id: string, ctx: AuditContext): Promise<void> {
     assertNotSelf(actor.userId, id, 'delete');
     const { events } = this.options;
-    const sessionIds = await this.users.transaction(async (tx) => {
+    const sessionIds = await this.users.transaction(async (tx, audit) => {
       const admins = await tx.lockAdministrators();
-      if (!(await tx.findById(id))) throw new NotFoundError(`no user ${id}`);
+      const before = await snapshot(tx, id);
+      if (!before) throw new NotFoundError(`no user ${id}`);
       if (admins) assertAdministratorsRemain(admins.memberIds, [id]);
       const ids = await tx.markSessionsDeleting(id, 'user deleted', this.clock.now());
+      // Recorded with the decision: from here the user can no longer sign in, and the row's
+      // removal after the teardown below is the manager's to finish if this process dies.
+      await audit.record(ctx, {
+        action: 'user.delete',
+        resourceType: 'user',
+        resourceId: id,
+        diff: diff(before, null),
+        details: { sessionIds: ids },
+      });
       await tx.revokeSignIns(id);
       if (events) {
         // Barred while the hook runs, so the account cannot sign in and start new sessions.
@@ -158,14 +193,20 @@ export class UserAdminService {
     await this.users.delete(id);
   }
 
-  async resetPassword(username: string, password: string): Promise<void> {
+  async resetPassword(username: string, password: string, ctx: AuditContext): Promise<void> {
     const checked = parse(passwordSchema, password, 'password');
     const user = await this.users.findByUsername(username);
     if (!user) throw new NotFoundError(`no user ${username}`);
     const hash = await this.hasher.hash(checked);
-    await this.users.transaction(async (tx) => {
+    await this.users.transaction(async (tx, audit) => {
       await tx.setPassword(user.id, hash);
       await tx.revokeSignIns(user.id);
+      await audit.record(ctx, {
+        action: 'user.update',
+        resourceType: 'user',
+        resourceId: user.id,
+        diff: passwordChanged,
+      });
     });
   }
 }

@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { AuditRepo } from '../audit/audit-repo.js';
 import type { Db } from '../db/database.js';
 import type { GroupSystemRole } from '../db/schema.js';
 import { ConflictError } from '../errors.js';
@@ -47,9 +48,12 @@ function isUniqueViolation(err: unknown): boolean {
 export class UserRepo {
   constructor(private readonly db: Db) {}
 
-  /** Runs `work` in one transaction with a repo bound to it. */
-  transaction<T>(work: (tx: UserRepo, db: Db) => Promise<T>): Promise<T> {
-    return this.db.transaction().execute((tx) => work(new UserRepo(tx), tx));
+  /**
+   * Runs `work` in one transaction with a repo and the audit log bound to it, so a change and
+   * its audit entry commit together or not at all.
+   */
+  transaction<T>(work: (tx: UserRepo, audit: AuditRepo) => Promise<T>): Promise<T> {
+    return this.db.transaction().execute((tx) => work(new UserRepo(tx), new AuditRepo(tx)));
   }
 
   findByUsername(username: string): Promise<UserRow | undefined> {

@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { AuditRepo } from '../audit/audit-repo.js';
 import type { Db } from '../db/database.js';
 import { ConflictError } from '../errors.js';
 
@@ -21,8 +22,12 @@ export const DEFAULT_ZONE_NAME = 'default';
 export class ZoneRepo {
   constructor(private readonly db: Db) {}
 
-  transaction<T>(work: (tx: ZoneRepo) => Promise<T>): Promise<T> {
-    return this.db.transaction().execute((tx) => work(new ZoneRepo(tx)));
+  /**
+   * Runs `work` in one transaction with a repo and the audit log bound to it, so a change and
+   * its audit entry commit together or not at all.
+   */
+  transaction<T>(work: (tx: ZoneRepo, audit: AuditRepo) => Promise<T>): Promise<T> {
+    return this.db.transaction().execute((tx) => work(new ZoneRepo(tx), new AuditRepo(tx)));
   }
 
   private query() {

@@ -21,5 +21,7 @@ export const queryKeys = {
     staging: ['admin', 'staging'] as const,
     systemInfo: ['admin', 'system-info'] as const,
     apiKeys: ['admin', 'api-keys'] as const,
+    audit: (filter: Record<string, string | undefined>) => ['admin', 'audit', filter] as const,
+    auditSettings: ['admin', 'audit', 'settings'] as const,
   },
 };

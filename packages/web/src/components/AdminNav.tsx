@@ -1,6 +1,7 @@
 import { NavLink, Stack, Text } from '@mantine/core';
 import {
   IconBoxMultiple,
+  IconChecklist,
   IconClockPlay,
   IconCode,
   IconDeviceDesktop,
@@ -22,6 +23,7 @@ export const adminTabs = [
   { to: '/admin/staging', label: 'Staging', icon: IconClockPlay },
   { to: '/admin/system', label: 'System info', icon: IconInfoCircle },
   { to: '/admin/developers', label: 'Developers', icon: IconCode },
+  { to: '/admin/audit', label: 'Audit', icon: IconChecklist },
 ] as const;
 
 export function AdminNav() {
