@@ -1,9 +1,9 @@
-export { type RunningServer, startServer } from './app/server.js';
+export { type RunningServer, type StartOptions, startServer } from './app/server.js';
 export type { ServerConfig } from './config.js';
 export { redactUrl } from './db/database.js';
 export { migrateToLatest } from './db/migrator.js';
 export { type OpenedDatabase, openConfiguredDatabase } from './db/open.js';
-export { prepareDatabase } from './installation/prepare-database.js';
+export { type FirstAdmin, prepareDatabase } from './installation/prepare-database.js';
 export { argon2Hasher } from './platform/password-hasher.js';
 export { type NginxConfigOptions, renderNginxConfig } from './proxy/nginx-config.js';
 export { UserAdminService } from './users/user-admin-service.js';

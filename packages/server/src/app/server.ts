@@ -7,7 +7,7 @@ import type { ServerConfig } from '../config.js';
 import { type OpenedDatabase, openConfiguredDatabase } from '../db/open.js';
 import { loadTls } from '../http/tls.js';
 import { UpgradeRouter } from '../http/upgrade-router.js';
-import { prepareDatabase } from '../installation/prepare-database.js';
+import { type FirstAdmin, prepareDatabase } from '../installation/prepare-database.js';
 import { systemClock } from '../platform/clock.js';
 import { version } from '../version.js';
 import { createApp, type RouteEntry } from './http-app.js';
@@ -21,12 +21,23 @@ export interface RunningServer {
   database: OpenedDatabase;
   services: Services;
   installationId: string;
+  /** Set on a new installation's first start: who the first administrator is (and its password). */
+  firstAdmin?: FirstAdmin;
   close(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** false: the caller prints the generated first-admin password (in its own banner). */
+  printFirstAdmin?: boolean;
 }
 
 const webRoot = fileURLToPath(new URL('../../../web/dist/', import.meta.url));
 
-export async function startServer(config: ServerConfig, logger: Logger): Promise<RunningServer> {
+export async function startServer(
+  config: ServerConfig,
+  logger: Logger,
+  options: StartOptions = {},
+): Promise<RunningServer> {
   const startedAt = systemClock.now();
   const database = await openConfiguredDatabase(
     { databaseUrl: config.databaseUrl, dataDir: config.dataDir },
@@ -39,7 +50,11 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
     }
   };
   try {
-    const { installationId } = await prepareDatabase(database.db, config, logger);
+    const { installationId, firstStart } = await prepareDatabase(
+      database.db,
+      { ...config, printFirstAdmin: options.printFirstAdmin ?? true },
+      logger,
+    );
     const services = await createServices({
       config,
       database,
@@ -80,7 +95,16 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
     const host = config.host.includes(':') ? `[${config.host}]` : config.host;
     const url = `${tls ? 'https' : 'http'}://${host}:${port}`;
     logger.info({ url, database: database.kind, installationId, version }, 'porthole is up');
-    return { url, app, routes, database, services, installationId, close: closeAll };
+    return {
+      url,
+      app,
+      routes,
+      database,
+      services,
+      installationId,
+      ...(firstStart ? { firstAdmin: firstStart } : {}),
+      close: closeAll,
+    };
   } catch (err) {
     await closeAll();
     throw err;
