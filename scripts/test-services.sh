@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs (when missing) and starts the real services the test suite needs: Docker Engine,
-# PostgreSQL, Redis, nginx and Chromium. Idempotent and quick when everything is already there.
+# Installs (when missing) and starts the real services the test suite needs: Docker Engine (through
+# scripts/ensure-docker.sh, shared with `npm start`), PostgreSQL, Redis, nginx and Chromium.
+# Idempotent and quick when everything is already there.
 #   scripts/test-services.sh up     start what is missing, write .test-services/env
 #   scripts/test-services.sh down   stop only what `up` started
 # In CI (CI=true) a service that cannot be started fails the run instead of being skipped.
@@ -23,7 +24,6 @@ have() { command -v "$1" >/dev/null 2>&1 || [ -x "$1" ]; }
 pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1; }
 
 ensure_packages() {
-  have dockerd || need_pkgs+=(docker.io)
   [ -n "$(pg_bin)" ] || need_pkgs+=(postgresql)
   have redis-server || need_pkgs+=(redis-server)
   have nginx || have /usr/sbin/nginx || need_pkgs+=(nginx)
@@ -41,29 +41,10 @@ ensure_packages() {
     apt-get install -y -q --no-install-recommends "${need_pkgs[@]}" >>"$STATE/apt.log" 2>&1 \
       || die "apt-get install ${need_pkgs[*]} failed (see $STATE/apt.log)"
   fi
-  # The Debian docker.io package ships no client on some layouts; the engine API is all we use.
 }
 
-docker_ok() { curl -sf --unix-socket /var/run/docker.sock http://localhost/_ping >/dev/null 2>&1; }
-
-ensure_docker_bridge() {
-  # A second dockerd stopped without --bridge=none can delete docker0 under the first one,
-  # after which no container on the default network starts; put the bridge back.
-  if docker_ok && ! ip link show docker0 >/dev/null 2>&1; then
-    log "dockerd: docker0 bridge missing; recreating it"
-    local subnet
-    subnet=$(curl -sf --unix-socket /var/run/docker.sock http://localhost/networks/bridge | sed -n 's/.*"Gateway":"\([0-9.]*\)".*/\1/p')
-    ip link add docker0 type bridge && ip addr add "${subnet:-172.17.0.1}/16" dev docker0 && ip link set docker0 up
-  fi
-}
-
-start_docker() {
-  if docker_ok; then log "dockerd: already running"; ensure_docker_bridge; return; fi
-  log "dockerd: starting"
-  (setsid dockerd >"$STATE/dockerd.log" 2>&1 & echo $! >"$STATE/dockerd.pid")
-  for _ in $(seq 1 60); do docker_ok && { log "dockerd: up"; return; }; sleep 0.5; done
-  die "dockerd did not answer within 30 s (see $STATE/dockerd.log)"
-}
+# Docker Engine: installed, started and its docker0 bridge repaired by the script `npm start` runs too.
+start_docker() { bash scripts/ensure-docker.sh "$STATE" || die "Docker Engine is not available"; }
 
 pg_ok() { "$(pg_bin)/pg_isready" -q -h 127.0.0.1 -p "$PG_PORT" >/dev/null 2>&1; }
 
@@ -138,11 +119,7 @@ down() {
     log "postgres: stopping"; runuser -u postgres -- "$(pg_bin)/pg_ctl" -D "$PG_DATA" -m fast stop >/dev/null 2>&1 || true
     rm -f "$STATE/pg.started"
   fi
-  if [ -f "$STATE/dockerd.pid" ]; then
-    log "dockerd: stopping"; kill "$(cat "$STATE/dockerd.pid")" 2>/dev/null || true
-    for _ in $(seq 1 40); do docker_ok || break; sleep 0.25; done
-    rm -f "$STATE/dockerd.pid"
-  fi
+  bash scripts/ensure-docker.sh --stop "$STATE"
 }
 
 case "${1:-up}" in

@@ -16,6 +16,7 @@ import { PullScheduler } from './images/pull-scheduler.js';
 import { AgentMetrics } from './metrics/agent-metrics.js';
 import type { ContainerRuntime } from './runtime/container-runtime.js';
 import { DockerRuntime } from './runtime/docker-runtime.js';
+import { EngineMonitor, isEngineUnavailable } from './runtime/engine-monitor.js';
 import { agentSessionSelector } from './sessions/container-spec.js';
 import { waitForRfb } from './sessions/readiness.js';
 import { SessionReconciler } from './sessions/reconciler.js';
@@ -137,11 +138,26 @@ export async function startAgent(
     host: () => sampler.limits(),
     waitForRfb: deps.waitForRfb ?? waitForRfb,
   });
+  // Pulls and check-ins exist only below; the monitor reaches them through these late calls.
+  const engine = new EngineMonitor({
+    runtime,
+    logger: agentLog,
+    onBack: () => {
+      pulls?.retryNow();
+      loop.trigger();
+    },
+  });
   try {
     await reconciler.reconcile();
+    engine.up();
     agentLog.info({ sessions: registry.size }, 'reconciled with Docker');
   } catch (error) {
-    agentLog.warn({ err: errorMessage(error) }, 'Docker is not answering; will reconcile once it does');
+    if (isEngineUnavailable(error)) engine.down(error);
+    else
+      agentLog.warn(
+        { err: errorMessage(error) },
+        'reconcile with Docker failed; will retry before each check-in',
+      );
   }
 
   // The one cycle in the wiring: the check-in reports on the pulls, and a settled pull asks for a
@@ -152,6 +168,7 @@ export async function startAgent(
     onSettled: () => loop.trigger(),
     concurrency: config.pullConcurrency ?? DEFAULT_PULL_CONCURRENCY,
     metrics,
+    engine,
   });
   const checkin = new CheckinHandler({
     identity,
@@ -165,6 +182,7 @@ export async function startAgent(
     streams: gateway,
     logger: agentLog,
     version: AGENT_VERSION,
+    engine,
   });
   const loop = new CheckinLoop({
     client,
@@ -179,10 +197,14 @@ export async function startAgent(
 
   const stopEvents = runtime.events((event) => reconciler.handleEvent(event), {
     labels: agentSessionSelector(agentId),
-    onDisconnect: (error) =>
-      agentLog.warn({ err: error.message }, 'lost the Docker event stream; reconnecting'),
+    // A lost stream is usually the engine going away: the monitor asks it and warns once if so.
+    onDisconnect: (error) => {
+      agentLog.debug({ err: error.message }, 'lost the Docker event stream; reconnecting');
+      void engine.probe();
+    },
     onReconnect: () => {
-      agentLog.info('Docker event stream is back; reconciling');
+      agentLog.debug('Docker event stream is back; reconciling');
+      engine.up();
       sampler.invalidateEngine();
       reconciler
         .reconcile()

@@ -15,6 +15,17 @@ export const imagePullStateSchema = z.object({
 });
 export type ImagePullState = z.infer<typeof imagePullStateSchema>;
 
+/**
+ * Whether the agent's container engine answers. Reported at check-in (optional: older agents omit
+ * it) and shown to admins; placement skips an agent whose engine is unreachable.
+ */
+export const engineHealthSchema = z.object({
+  reachable: z.boolean(),
+  error: z.string().max(2000).optional(),
+  version: z.string().max(64).optional(),
+});
+export type EngineHealth = z.infer<typeof engineHealthSchema>;
+
 const capacity = z.object({ total: z.number(), allocated: z.number(), used: z.number() });
 
 export const agentViewSchema = z.object({
@@ -34,6 +45,8 @@ export const agentViewSchema = z.object({
   diskFreeBytes: z.number().nullable(),
   load1: z.number().nullable(),
   dockerVersion: z.string().nullable(),
+  /** The engine as the agent last reported it; null for agents that do not report it. */
+  engine: engineHealthSchema.nullable(),
   version: z.string().nullable(),
   images: z.array(imagePullStateSchema),
   sessionCount: z.number().int(),
@@ -154,6 +167,7 @@ export const agentCheckinRequestSchema = z.object({
   resources: agentResourcesSchema,
   sessions: z.array(reportedSessionSchema).max(10_000),
   images: z.array(imagePullStateSchema).max(1000),
+  engine: engineHealthSchema.optional(),
   /** Ids of pending disconnects the agent has carried out since its last check-in. */
   appliedDisconnects: z.array(z.string().uuid()).max(1000).optional(),
 });

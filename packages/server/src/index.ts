@@ -4,7 +4,7 @@ export {
   type RotatedGrantKey,
   rotateGrantSigningKey,
 } from './agents/grant-keys.js';
-export { type RunningServer, startServer } from './app/server.js';
+export { type RunningServer, type StartOptions, startServer } from './app/server.js';
 export { systemContext } from './audit/audit-context.js';
 export { BackupFormatError, type Manifest } from './backup/backup-archive.js';
 export {
@@ -18,7 +18,7 @@ export { redactUrl } from './db/database.js';
 export { migrateToLatest } from './db/migrator.js';
 export { type OpenedDatabase, openConfiguredDatabase } from './db/open.js';
 export { APP_CSP, HSTS, SESSION_CSP } from './http/security-headers.js';
-export { prepareDatabase } from './installation/prepare-database.js';
+export { type FirstAdmin, prepareDatabase } from './installation/prepare-database.js';
 export { argon2Hasher } from './platform/password-hasher.js';
 export { type NginxConfigOptions, renderNginxConfig } from './proxy/nginx-config.js';
 export { SystemSettingsRepo } from './system-settings/system-settings-repo.js';

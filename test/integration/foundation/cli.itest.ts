@@ -44,6 +44,11 @@ async function up(dir: string, env: Record<string, string> = {}) {
   return { ...started, ca, browser: () => new ApiClient(started.url, { ca }) };
 }
 
+async function waitFor(check: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+}
+
 /** A clean stop: SIGTERM ends `porthole up` with status 0 (within 30 s, else it is killed and fails). */
 async function stop(proc: PortholeProcess): Promise<void> {
   const result = await proc.terminate();
@@ -78,9 +83,13 @@ describe('porthole up with the embedded database', () => {
     expect(health.json()).toMatchObject({ status: 'ok', database: 'embedded', bus: 'memory' });
     expect(u.database).toBe('embedded');
 
-    const printed = /Password:\s+(\S+)/.exec(u.proc.stdout)?.[1] ?? '';
+    // Not a terminal, so the logs are JSON on stdout and the banner is plain text on stderr.
+    await waitFor(() => /Password:/.test(u.proc.stderr));
+    const printed = /Password:\s+(\S+)/.exec(u.proc.stderr)?.[1] ?? '';
     expect(printed.length).toBeGreaterThanOrEqual(16);
-    expect(u.proc.stdout.split(printed)).toHaveLength(2); // printed once
+    expect(u.proc.stderr.split(printed)).toHaveLength(2); // printed once
+    expect(u.proc.stdout).not.toContain(printed);
+    expect(u.proc.stderr).toContain(`Porthole is up: ${u.url}`);
     expect((await stat(join(dataDir, 'initial-admin-password'))).mode & 0o777).toBe(0o600);
     expect(adminPassword).toBe(printed);
     // The JSON log never carries the password itself.
@@ -147,7 +156,7 @@ describe('porthole up with the embedded database', () => {
     for (let i = 0; i < 3; i++) {
       const u = await up(dataDir);
       expect(u.installationId).toBe(installationId);
-      expect(u.proc.stdout).not.toMatch(/Password:/);
+      expect(u.proc.stdout + u.proc.stderr).not.toMatch(/Password:/);
       await u.browser().signIn('eve@example.com', 'eve-password-2');
       await stop(u.proc);
     }
@@ -183,7 +192,7 @@ describe('porthole up with the embedded database', () => {
     const u = await up(other, { PORTHOLE_ADMIN_PASSWORD: 'chosen-admin-pw' });
     try {
       expect(u.installationId).not.toBe(installationId);
-      expect(u.proc.stdout).not.toMatch(/Password:/);
+      expect(u.proc.stdout + u.proc.stderr).not.toMatch(/Password:/);
       await u.browser().signIn('admin@porthole.local', 'chosen-admin-pw');
       await stop(u.proc);
     } finally {

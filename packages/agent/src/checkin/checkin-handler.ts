@@ -1,6 +1,7 @@
 import type { AgentCheckinRequest, AgentCheckinResponse, AgentDisconnect } from '@porthole/contracts';
 import type { Logger } from 'pino';
 import type { PullScheduler } from '../images/pull-scheduler.js';
+import type { EngineMonitor } from '../runtime/engine-monitor.js';
 import type { SessionReconciler } from '../sessions/reconciler.js';
 import type { SessionRegistry } from '../sessions/registry.js';
 import type { SessionService } from '../sessions/session-service.js';
@@ -23,6 +24,8 @@ export interface CheckinHandlerDeps {
   streams: { disconnect(sessionId: string, target: AgentDisconnect, beforeMs?: number): number };
   logger: Logger;
   version: string;
+  /** Asked before each report, so the server hears about an engine outage even with no pull running. */
+  engine?: Pick<EngineMonitor, 'probe'>;
 }
 
 /**
@@ -54,11 +57,14 @@ export class CheckinHandler {
       .filter((r) => r.state === 'running')
       .map((r) => r.containerId);
     this.confirming = [...this.appliedDisconnects];
+    const resources = await this.deps.sampler.sample(running);
+    const engine = await this.deps.engine?.probe(resources.dockerVersion);
     return buildCheckinRequest({
       version: this.deps.version,
-      resources: await this.deps.sampler.sample(running),
+      resources,
       sessions: registry.report(),
       images: this.deps.pulls.report(),
+      ...(engine ? { engine } : {}),
       appliedDisconnects: this.confirming,
     });
   }

@@ -1,6 +1,7 @@
 import type {
   AgentCheckinRequest,
   AgentResources,
+  EngineHealth,
   ImagePullState,
   ReportedSession,
 } from '@porthole/contracts';
@@ -15,6 +16,7 @@ export function buildCheckinRequest(input: {
   resources: AgentResources;
   sessions: readonly ReportedSession[];
   images: readonly ImagePullState[];
+  engine?: EngineHealth;
   appliedDisconnects?: readonly string[];
 }): AgentCheckinRequest {
   const sessions = [...input.sessions]
@@ -35,6 +37,15 @@ export function buildCheckinRequest(input: {
     resources: input.resources,
     sessions,
     images,
+    ...(input.engine
+      ? {
+          engine: {
+            ...input.engine,
+            ...(input.engine.error !== undefined ? { error: input.engine.error.slice(0, 2000) } : {}),
+            ...(input.engine.version !== undefined ? { version: input.engine.version.slice(0, 64) } : {}),
+          },
+        }
+      : {}),
     ...(applied.length > 0 ? { appliedDisconnects: applied } : {}),
   };
 }

@@ -1,6 +1,7 @@
 import type { ImagePullState } from '@porthole/contracts';
 import type { Logger } from 'pino';
 import type { ContainerRuntime, PullProgress } from '../runtime/container-runtime.js';
+import { type EngineMonitor, isEngineUnavailable } from '../runtime/engine-monitor.js';
 import { errorMessage } from '../util/errors.js';
 
 /** What the scheduler reports to the metrics (metrics/agent-metrics.ts implements it). */
@@ -23,6 +24,8 @@ export interface PullSchedulerDeps {
    */
   onSettled?: (ref: string) => void;
   metrics?: PullMetrics;
+  /** Told when the engine does not answer; the outage is its one warning, not one per image. */
+  engine?: Pick<EngineMonitor, 'down'>;
 }
 
 interface Entry {
@@ -106,6 +109,13 @@ export class PullScheduler {
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
   }
 
+  /** The engine is back: failed pulls try again now instead of after their backoff. */
+  retryNow(): void {
+    if (this.closed) return;
+    for (const entry of this.entries.values()) if (entry.state === 'error') entry.retryAt = 0;
+    for (const ref of this.desired) this.check(ref);
+  }
+
   /** Stops starting new work; pulls already running finish in the background. */
   close(): void {
     this.closed = true;
@@ -127,6 +137,7 @@ export class PullScheduler {
         }
       } catch (error) {
         // Docker unreachable: keep what we knew; the next check-in looks again.
+        if (isEngineUnavailable(error)) this.deps.engine?.down(error);
         this.deps.logger.debug({ image: ref, err: errorMessage(error) }, 'could not check image');
       } finally {
         entry.checking = false;
@@ -177,8 +188,12 @@ export class PullScheduler {
         entry.progress = null;
         const delay = Math.min(this.retry.maxMs, this.retry.initialMs * 2 ** (entry.failures - 1));
         entry.retryAt = this.now() + delay;
-        log.warn({ err: entry.message, failures: entry.failures, retryInMs: delay }, 'image pull failed');
+        const fields = { err: entry.message, failures: entry.failures, retryInMs: delay };
         this.deps.metrics?.pullFailed();
+        if (isEngineUnavailable(error) && this.deps.engine) {
+          this.deps.engine.down(error);
+          log.debug(fields, 'image pull failed: Docker Engine unreachable');
+        } else log.warn(fields, 'image pull failed');
         this.deps.onSettled?.(entry.ref);
       } finally {
         entry.pulling = false;

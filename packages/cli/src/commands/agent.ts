@@ -1,6 +1,6 @@
 import { startAgent } from '@porthole/agent';
 import { agentOptions, toAgentConfig } from '../config/agent-options.js';
-import { createLogger } from '../logger.js';
+import { createLogger, resolveLogFormat } from '../logger.js';
 import { runCommand } from '../run-command.js';
 import { untilSignal } from '../signals.js';
 
@@ -14,7 +14,8 @@ seconds, pulls the enabled workspace images and runs session containers on this 
 export function run(argv: string[]): Promise<number> {
   return runCommand('agent', usage, agentOptions, argv, async (values) => {
     const config = toAgentConfig(values);
-    const logger = createLogger(values['log-level'] as string, 'porthole-agent');
+    const format = resolveLogFormat(values['log-format'], Boolean(process.stdout.isTTY));
+    const logger = createLogger(values['log-level'] as string, format, { name: 'porthole-agent' });
     const agent = await startAgent(config, logger);
     await untilSignal(logger);
     await agent.close();

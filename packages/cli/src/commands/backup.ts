@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { BackupService, openConfiguredDatabase } from '@porthole/server';
 import { ConfigError, type OptionSpec } from '../config/options.js';
 import { commonOptions } from '../config/server-options.js';
-import { createLogger } from '../logger.js';
+import { createLogger, resolveLogFormat } from '../logger.js';
 import { runCommand } from '../run-command.js';
 
 export const summary = 'write a backup of the database and the data dir secrets';
@@ -27,7 +27,10 @@ export function run(argv: string[]): Promise<number> {
       // Without this, a mistyped --data-dir would start (and back up) a brand-new empty cluster.
       if (!databaseUrl && !(await exists(join(dataDir, 'postgres.json'))))
         throw new ConfigError(`invalid --data-dir: ${dataDir} holds no embedded Porthole database`);
-      const logger = createLogger(values['log-level'] === 'info' ? 'warn' : (values['log-level'] as string));
+      const logger = createLogger(
+        values['log-level'] === 'info' ? 'warn' : (values['log-level'] as string),
+        resolveLogFormat(values['log-format'], Boolean(process.stdout.isTTY)),
+      );
       // Beside a running `porthole up` this reads its embedded database; otherwise it starts it.
       const db = await openConfiguredDatabase({ databaseUrl, dataDir, share: true, poolSize: 1 }, logger);
       try {

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { BackupService, openConfiguredDatabase } from '@porthole/server';
 import { ConfigError, type OptionSpec } from '../config/options.js';
 import { commonOptions } from '../config/server-options.js';
-import { createLogger } from '../logger.js';
+import { createLogger, resolveLogFormat } from '../logger.js';
 import { runCommand } from '../run-command.js';
 
 export const summary = 'restore a backup into an empty data dir or database';
@@ -43,7 +43,10 @@ export function run(argv: string[]): Promise<number> {
       const manifest = await service.verify(file).catch((err: unknown) => {
         throw new Error(`${given}: ${err instanceof Error ? err.message : String(err)}`);
       });
-      const logger = createLogger(values['log-level'] === 'info' ? 'warn' : (values['log-level'] as string));
+      const logger = createLogger(
+        values['log-level'] === 'info' ? 'warn' : (values['log-level'] as string),
+        resolveLogFormat(values['log-format'], Boolean(process.stdout.isTTY)),
+      );
       // Never shared: restoring under a running Porthole would leave it serving from stale memory.
       const db = await openConfiguredDatabase(
         { databaseUrl: values['database-url'] as string | undefined, dataDir, poolSize: 1 },

@@ -9,7 +9,7 @@ import {
 } from '@porthole/server';
 import { ConfigError } from '../config/options.js';
 import { commonOptions } from '../config/server-options.js';
-import { createLogger } from '../logger.js';
+import { createLogger, resolveLogFormat } from '../logger.js';
 import { runCommand } from '../run-command.js';
 
 export const summary = 'rotate the grant signing key or the agent registration token';
@@ -38,7 +38,10 @@ export function run(argv: string[]): Promise<number> {
           `expected ${actions.map((a) => `'${a}'`).join(' or ')}, got '${action ?? ''}'\n${usage}`,
         );
       }
-      const logger = createLogger(values['log-level'] === 'info' ? 'warn' : (values['log-level'] as string));
+      const logger = createLogger(
+        values['log-level'] === 'info' ? 'warn' : (values['log-level'] as string),
+        resolveLogFormat(values['log-format'], Boolean(process.stdout.isTTY)),
+      );
       const dataDir = resolve(values['data-dir'] as string);
       // Beside a running `porthole up`, this talks to its embedded database instead of starting one.
       const db = await openConfiguredDatabase(

@@ -1,15 +1,17 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type RunningAgent, startAgent } from '@porthole/agent';
-import type { ImageBuildEvent } from '@porthole/contracts';
 import { type RunningServer, startServer } from '@porthole/server';
 import type { Logger } from 'pino';
 import type { OptionSpec } from '../config/options.js';
 import { serverOptions, toServerConfig } from '../config/server-options.js';
-import { buildImages } from '../images/index.js';
-import { createLogger } from '../logger.js';
+import { hostEngineProbe, ScriptEngineInstaller } from '../engine/host.js';
+import { ensureEngine } from '../engine/setup.js';
+import { createLogger, resolveLogFormat } from '../logger.js';
 import { runCommand } from '../run-command.js';
 import { untilSignal } from '../signals.js';
+import { buildInBackground } from '../startup/background-build.js';
+import { formatBanner, type ImagesState } from '../startup/banner.js';
 
 export const summary = 'run server, proxy and a local agent on this machine (all-in-one)';
 
@@ -35,27 +37,67 @@ const upOptions: OptionSpec[] = [
     type: 'string',
     description: 'Docker Engine for the local agent (unix:///… or tcp://…); the local socket when unset',
   },
+  {
+    flag: 'setup-docker',
+    env: 'PORTHOLE_SETUP_DOCKER',
+    type: 'boolean',
+    default: 'true',
+    description:
+      'as root on Debian/Ubuntu, install (docker.io) and start Docker Engine when it does not answer',
+  },
 ];
 
 export function run(argv: string[]): Promise<number> {
   return runCommand('up', 'Usage: porthole up [options]', upOptions, argv, async (values) => {
     const config = toServerConfig(values, process.env);
-    const logger = createLogger(values['log-level'] as string);
+    const format = resolveLogFormat(values['log-format'], Boolean(process.stdout.isTTY));
+    const logger = createLogger(values['log-level'] as string, format);
+    const dockerHost = values['docker-host'] as string | undefined;
     // Taken over before start-up, so a signal while starting still ends in an orderly stop.
     const stopRequested = untilSignal(logger);
-    const server = await startServer(config, logger);
+    const engine = await ensureEngine({
+      endpoint: dockerHost,
+      autoSetup: values['setup-docker'] === true,
+      probe: hostEngineProbe,
+      installer: new ScriptEngineInstaller(join(config.dataDir, 'docker')),
+      log: (line) => logger.info({ component: 'docker' }, line),
+    });
+    if (!engine.ready)
+      logger.warn(
+        { hint: engine.message },
+        'Docker Engine not available: the web app runs, sessions cannot start',
+      );
+    const server = await startServer(config, logger, { printFirstAdmin: false });
     let agent: RunningAgent | undefined;
     try {
-      if (values['local-agent'])
-        agent = await startLocalAgent(server, config, values['docker-host'] as string | undefined, logger);
+      if (values['local-agent']) agent = await startLocalAgent(server, config, dockerHost, logger);
     } catch (err) {
       await server.close();
       throw err;
     }
-    if (values['build-images'])
-      buildInBackground(logger, values['docker-host'] as string | undefined, (event) =>
-        server.services.imageBuilds.record(event),
-      );
+    const images: ImagesState = !values['build-images']
+      ? { kind: 'off', reason: 'turned off with --build-images / PORTHOLE_BUILD_IMAGES' }
+      : !engine.ready
+        ? { kind: 'off', reason: 'Docker Engine is not running' }
+        : await buildInBackground({
+            logger,
+            dockerHost,
+            dataDir: config.dataDir,
+            onProgress: (event) => server.services.imageBuilds.record(event),
+          }).catch(
+            (err: unknown): ImagesState => ({
+              kind: 'off',
+              reason: err instanceof Error ? err.message : String(err),
+            }),
+          );
+    const banner = formatBanner({
+      url: server.url,
+      firstAdmin: server.firstAdmin,
+      engineProblem: engine.ready ? undefined : engine.message,
+      images,
+    });
+    // Plain text never goes between JSON lines: with JSON logs on stdout, the banner takes stderr.
+    (format === 'json' ? process.stderr : process.stdout).write(banner);
     await stopRequested;
     server.services.proxy.setLocalGateway(undefined);
     await agent?.close();
@@ -107,30 +149,4 @@ async function startLocalAgent(
   });
   logger.info({ agentId: agent.agentId, url: agent.url }, 'local agent running');
   return agent;
-}
-
-/**
- * A newcomer's first launch needs the default images; build them without holding up start-up.
- * Progress goes to the log and, as data, to the server's image-build state (admin Workspaces page).
- */
-function buildInBackground(
-  logger: Logger,
-  dockerHost: string | undefined,
-  onProgress: (event: ImageBuildEvent) => void,
-): void {
-  const log = logger.child({ component: 'images' });
-  if (dockerHost && !dockerHost.startsWith('unix://')) {
-    log.info('not building images: the local agent uses a remote Docker host');
-    return;
-  }
-  buildImages({ log: (line) => log.info(line), onProgress })
-    .then((results) => {
-      const failed = results.filter((r) => r.status === 'failed');
-      if (failed.length > 0)
-        log.warn({ failed: failed.map((f) => `${f.name}: ${f.error}`) }, 'some images did not build');
-      else log.info({ images: results.map((r) => `${r.image} ${r.status}`) }, 'workspace images ready');
-    })
-    .catch((err: unknown) =>
-      log.warn({ err: err instanceof Error ? err.message : String(err) }, 'image build skipped'),
-    );
 }

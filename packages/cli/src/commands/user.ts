@@ -9,7 +9,7 @@ import {
 } from '@porthole/server';
 import { ConfigError, type OptionSpec } from '../config/options.js';
 import { commonOptions } from '../config/server-options.js';
-import { createLogger } from '../logger.js';
+import { createLogger, resolveLogFormat } from '../logger.js';
 import { runCommand } from '../run-command.js';
 
 export const summary = 'create users and reset passwords';
@@ -50,7 +50,10 @@ export function run(argv: string[]): Promise<number> {
       const password = values.password as string | undefined;
       if (!email) throw new ConfigError('missing --email');
       if (!password) throw new ConfigError('missing --password (or PORTHOLE_USER_PASSWORD)');
-      const logger = createLogger(values['log-level'] === 'info' ? 'warn' : (values['log-level'] as string));
+      const logger = createLogger(
+        values['log-level'] === 'info' ? 'warn' : (values['log-level'] as string),
+        resolveLogFormat(values['log-format'], Boolean(process.stdout.isTTY)),
+      );
       // Beside a running `porthole up`, this talks to its embedded database instead of starting one.
       const db = await openConfiguredDatabase(
         {

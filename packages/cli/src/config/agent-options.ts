@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import type { AgentConfig } from '@porthole/agent';
+import { logFormatOption } from './log-format.js';
 import { ConfigError, checks, type OptionSpec, type OptionValues } from './options.js';
 import { metricsTokenOption } from './server-options.js';
 
@@ -120,6 +121,7 @@ export const agentOptions: OptionSpec[] = [
     description: 'log level',
     check: checks.logLevel,
   },
+  logFormatOption,
 ];
 
 function readPem(path: string, flag: string): string {

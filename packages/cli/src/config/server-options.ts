@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import type { ServerConfig } from '@porthole/server';
+import { logFormatOption } from './log-format.js';
 import { ConfigError, checks, type OptionSpec, type OptionValues } from './options.js';
 
 export const commonOptions: OptionSpec[] = [
@@ -25,6 +26,7 @@ export const commonOptions: OptionSpec[] = [
     description: 'log level',
     check: checks.logLevel,
   },
+  logFormatOption,
 ];
 
 export const serverOptions: OptionSpec[] = [

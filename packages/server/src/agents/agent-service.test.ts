@@ -275,6 +275,17 @@ describe('AgentService.checkin', () => {
     );
   });
 
+  it('keeps the engine health an agent reports beside its resources', async () => {
+    const { service, agents, rows } = setup();
+    const engine = { reachable: false, error: 'Docker at unix:///var/run/docker.sock: connect ENOENT' };
+    await service.checkin(rows[0] as AgentRow, { ...report, engine });
+    expect(agents.recordCheckin).toHaveBeenCalledWith(AGENT_ID, expect.any(Date), {
+      resources: { ...report.resources, engine },
+      images: report.images,
+      version: '1.2.4',
+    });
+  });
+
   it('confirms no disconnects when the agent reports none applied', async () => {
     const { service, pendingDisconnects, rows } = setup();
     const { appliedDisconnects: _, ...older } = report;

@@ -147,7 +147,7 @@ export class AgentService {
     const { agents, reconciler, clock } = this.deps;
     const now = clock.now();
     await agents.recordCheckin(agent.id, now, {
-      resources: report.resources,
+      resources: { ...report.resources, ...(report.engine ? { engine: report.engine } : {}) },
       images: report.images,
       version: report.version,
     });

@@ -16,6 +16,11 @@ export function isOnline(a: AgentRow, now: Date, checkinSeconds: number): boolea
   return now.getTime() - a.last_checkin_at.getTime() <= 3 * checkinSeconds * 1000;
 }
 
+/** An agent that never reported its engine (an older one) counts as reachable, as it did before. */
+export function engineReachable(a: AgentRow): boolean {
+  return a.resources?.engine?.reachable !== false;
+}
+
 export function agentCapacity(a: AgentRow): { cores: number; memoryMb: number } {
   return {
     cores: a.cores_override ?? a.resources?.cores ?? 0,
@@ -51,6 +56,7 @@ export function toAgentView(
     diskFreeBytes: r?.diskFreeBytes ?? null,
     load1: r?.load1 ?? null,
     dockerVersion: r?.dockerVersion ?? null,
+    engine: r?.engine ?? null,
     version: a.version,
     images: a.images,
     sessionCount: alloc?.sessions ?? 0,

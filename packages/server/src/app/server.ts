@@ -8,7 +8,7 @@ import { type OpenedDatabase, openConfiguredDatabase } from '../db/open.js';
 import { originsOfListenUrl } from '../http/origin.js';
 import { loadTls } from '../http/tls.js';
 import { UpgradeRouter } from '../http/upgrade-router.js';
-import { prepareDatabase } from '../installation/prepare-database.js';
+import { type FirstAdmin, prepareDatabase } from '../installation/prepare-database.js';
 import { systemClock } from '../platform/clock.js';
 import { version } from '../version.js';
 import { createApp, type RouteEntry } from './http-app.js';
@@ -22,12 +22,23 @@ export interface RunningServer {
   database: OpenedDatabase;
   services: Services;
   installationId: string;
+  /** Set on a new installation's first start: who the first administrator is (and its password). */
+  firstAdmin?: FirstAdmin;
   close(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** false: the caller prints the generated first-admin password (in its own banner). */
+  printFirstAdmin?: boolean;
 }
 
 const webRoot = fileURLToPath(new URL('../../../web/dist/', import.meta.url));
 
-export async function startServer(config: ServerConfig, logger: Logger): Promise<RunningServer> {
+export async function startServer(
+  config: ServerConfig,
+  logger: Logger,
+  options: StartOptions = {},
+): Promise<RunningServer> {
   const startedAt = systemClock.now();
   const database = await openConfiguredDatabase(
     { databaseUrl: config.databaseUrl, dataDir: config.dataDir },
@@ -40,7 +51,11 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
     }
   };
   try {
-    const { installationId } = await prepareDatabase(database.db, config, logger);
+    const { installationId, firstStart } = await prepareDatabase(
+      database.db,
+      { ...config, printFirstAdmin: options.printFirstAdmin ?? true },
+      logger,
+    );
     const services = await createServices({
       config,
       database,
@@ -94,7 +109,16 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
       { url, database: database.kind, installationId, version, origins: services.origins.list() },
       'porthole is up',
     );
-    return { url, app, routes, database, services, installationId, close: closeAll };
+    return {
+      url,
+      app,
+      routes,
+      database,
+      services,
+      installationId,
+      ...(firstStart ? { firstAdmin: firstStart } : {}),
+      close: closeAll,
+    };
   } catch (err) {
     await closeAll();
     throw err;

@@ -82,6 +82,8 @@ export interface AgentResourcesJson {
   dockerVersion: string;
   cpuUsedCores?: number;
   memoryUsedBytes?: number;
+  /** The engine's health from the latest check-in, kept beside the resources to need no migration. */
+  engine?: { reachable: boolean; error?: string; version?: string };
 }
 
 export interface AgentsTable {

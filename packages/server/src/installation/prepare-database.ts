@@ -15,37 +15,52 @@ import { type FirstStart, InstallationService } from './installation-service.js'
  */
 export async function prepareDatabase(
   db: Db,
-  opts: { dataDir: string; adminPassword?: string | undefined },
+  opts: {
+    dataDir: string;
+    adminPassword?: string | undefined;
+    /** false: the caller shows the generated password itself (`porthole up`'s banner). */
+    printFirstAdmin?: boolean;
+  },
   logger: Pick<Logger, 'info'>,
-): Promise<{ installationId: string; firstStart?: FirstStart }> {
+): Promise<{ installationId: string; firstStart?: FirstAdmin }> {
   const { applied } = await migrateToLatest(db);
   if (applied.length > 0) logger.info({ applied }, 'database migrated');
   const result = await new InstallationService(new InstallationRepo(db), argon2Hasher).bootstrap(
     opts.adminPassword,
   );
-  if (result.firstStart) await announceFirstAdmin(opts.dataDir, result.firstStart, logger);
+  const firstStart = result.firstStart
+    ? await announceFirstAdmin(opts.dataDir, result.firstStart, logger, opts.printFirstAdmin ?? true)
+    : undefined;
   const defaults = await ensureDefaults(db);
   if (defaults.zoneCreated || defaults.imagesCreated.length > 0) logger.info(defaults, 'defaults created');
-  return result;
+  return { installationId: result.installationId, ...(firstStart ? { firstStart } : {}) };
+}
+
+/** The first administrator of a new installation; `passwordFile` only when the password was generated. */
+export interface FirstAdmin extends FirstStart {
+  passwordFile?: string;
 }
 
 async function announceFirstAdmin(
   dataDir: string,
   first: FirstStart,
   logger: Pick<Logger, 'info'>,
-): Promise<void> {
+  print: boolean,
+): Promise<FirstAdmin> {
   if (!first.generatedPassword) {
     logger.info(
       { username: first.adminUsername },
       'first administrator created with PORTHOLE_ADMIN_PASSWORD',
     );
-    return;
+    return first;
   }
   const file = join(dataDir, 'initial-admin-password');
   await writeFile(file, `${first.generatedPassword}\n`, { mode: 0o600 });
   // Printed once, on the terminal only: the log keeps just where the password was written.
-  process.stdout.write(
-    `\n  First administrator: ${first.adminUsername}\n  Password:            ${first.generatedPassword}\n  (also written to ${file})\n\n`,
-  );
+  if (print)
+    process.stdout.write(
+      `\n  First administrator: ${first.adminUsername}\n  Password:            ${first.generatedPassword}\n  (also written to ${file})\n\n`,
+    );
   logger.info({ username: first.adminUsername, file }, 'first administrator created');
+  return { ...first, passwordFile: file };
 }

@@ -14,6 +14,7 @@ function agent(id: string, over: Partial<PlacementAgent> = {}): PlacementAgent {
     enabled: true,
     draining: false,
     online: true,
+    engineReachable: true,
     coresTotal: 8,
     memoryMbTotal: 16_384,
     coresAllocated: 0,
@@ -53,6 +54,15 @@ describe('place', () => {
     );
     expect(r.ok).toBe(false);
     expect(r.ok ? '' : r.reason).toMatch(/a: disabled; b: draining; c: offline; d: image .* still pulling/);
+  });
+
+  it('skips an agent that checks in but whose Docker Engine does not answer', () => {
+    const down = agent('a', { engineReachable: false });
+    const r = place(req, [down, agent('b', { coresAllocated: 6 })], zones);
+    expect(r).toEqual({ ok: true, agentId: 'b', zoneId: 'z1' });
+    const none = place(req, [down], zones);
+    expect(none.ok).toBe(false);
+    expect(none.ok ? '' : none.reason).toMatch(/a: Docker unreachable/);
   });
 
   it('explains a lack of capacity in numbers', () => {

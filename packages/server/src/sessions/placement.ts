@@ -6,6 +6,8 @@ export interface PlacementAgent {
   enabled: boolean;
   draining: boolean;
   online: boolean;
+  /** The agent checks in but its container engine does not answer: it could start nothing. */
+  engineReachable: boolean;
   coresTotal: number;
   memoryMbTotal: number;
   coresAllocated: number;
@@ -45,6 +47,7 @@ function unfit(a: PlacementAgent, req: PlacementRequest): string | null {
   if (!a.enabled) return 'disabled';
   if (a.draining) return 'draining';
   if (!a.online) return 'offline';
+  if (!a.engineReachable) return 'Docker unreachable';
   if (req.restrictAgentId && a.id !== req.restrictAgentId) return 'not the agent the image is restricted to';
   if (a.image !== 'present')
     return `image ${req.imageRef} is ${a.image === 'pulling' ? 'still pulling' : a.image}`;

@@ -12,7 +12,7 @@ import {
 } from '@porthole/contracts';
 import type { AgentClient } from '../agents/agent-client.js';
 import type { AgentRepo } from '../agents/agent-repo.js';
-import { agentCapacity, isOnline } from '../agents/agent-view.js';
+import { agentCapacity, engineReachable, isOnline } from '../agents/agent-view.js';
 import { ConflictError, ForbiddenError, InvalidError, NotFoundError, UnavailableError } from '../errors.js';
 import type { EventHub } from '../events/domain-events.js';
 import type { Caller } from '../http/caller.js';
@@ -197,6 +197,7 @@ export class SessionService {
         enabled: a.enabled,
         draining: a.draining,
         online: isOnline(a, now, this.deps.checkinSeconds),
+        engineReachable: engineReachable(a),
         coresTotal: cap.cores,
         memoryMbTotal: cap.memoryMb,
         coresAllocated: alloc.get(a.id)?.cores ?? 0,

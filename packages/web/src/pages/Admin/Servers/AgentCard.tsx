@@ -1,4 +1,5 @@
 import {
+  Alert,
   Badge,
   Button,
   Card,
@@ -13,7 +14,7 @@ import {
 } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import type { AgentStatus, AgentView, ImagePullState, ZoneView } from '@porthole/contracts';
-import { IconTrash } from '@tabler/icons-react';
+import { IconAlertTriangle, IconTrash } from '@tabler/icons-react';
 import { agentsApi } from '../../../api/admin';
 import { errorMessage } from '../../../api/client';
 import { ConfirmAction } from '../../../components/ConfirmAction';
@@ -118,6 +119,18 @@ export function AgentCard({ agent, zones }: { agent: AgentView; zones: ZoneView[
             </Tooltip>
           </Group>
         </Group>
+        {agent.engine?.reachable === false && (
+          // The agent still checks in, so "online" alone would hide that it can start nothing.
+          <Alert
+            color="red"
+            variant="light"
+            icon={<IconAlertTriangle size={16} />}
+            data-testid="agent-engine-unreachable"
+          >
+            Docker unreachable: {agent.engine.error ?? 'the engine does not answer'}. New sessions go to other
+            servers until it answers again.
+          </Alert>
+        )}
         <SimpleGrid cols={{ base: 2, sm: 3, lg: 6 }} spacing="sm">
           <Fact label="Zone" value={zone} />
           <Fact label="Last check-in" value={checkin} />
