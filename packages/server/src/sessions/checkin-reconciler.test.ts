@@ -1,42 +1,12 @@
 import { type AgentCheckinRequest, type ReportedSession, settledSessionStates } from '@porthole/contracts';
 import { describe, expect, it, vi } from 'vitest';
 import { ManualClock } from '../platform/clock.js';
+import { sessionRow as row } from '../testkit/rows.js';
 import { CheckinReconciler } from './checkin-reconciler.js';
 import type { SessionRepo, SessionRow } from './session-repo.js';
 
 const t0 = new Date('2026-01-01T00:00:00Z');
 const at = (ms: number) => new Date(t0.getTime() + ms);
-
-/** A session row as the repository returns it; which rows a query returns is the repository's job. */
-function row(over: Partial<SessionRow> & { id: string }): SessionRow {
-  return {
-    user_id: 'u1',
-    image_id: 'i1',
-    agent_id: 'a1',
-    zone_id: 'z1',
-    staging_id: null,
-    state: 'running',
-    state_reason: null,
-    cores: 1,
-    memory_mb: 1024,
-    container_id: 'c1',
-    url: null,
-    environment: null,
-    share_id: null,
-    driver_key: null,
-    created_at: t0,
-    updated_at: t0,
-    running_at: t0,
-    keepalive_at: t0,
-    expires_at: null,
-    last_activity_at: null,
-    ended_at: null,
-    keepalive_seconds: 3600,
-    keepalive_action: 'delete',
-    staged_at: null,
-    ...over,
-  };
-}
 
 /**
  * The repository methods the reconciler takes: `live` is what `liveOnAgent` finds, `unknown` what
