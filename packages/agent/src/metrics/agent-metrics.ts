@@ -1,3 +1,4 @@
+import { containerStateSchema } from '@porthole/contracts';
 import type { StreamMeter } from '@porthole/stream';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { CheckinLoopMetrics } from '../checkin/checkin-loop.js';
@@ -11,15 +12,8 @@ export interface AgentMetricSources {
   pullsInProgress(): number;
 }
 
-const STATES: readonly ContainerState[] = [
-  'created',
-  'running',
-  'paused',
-  'restarting',
-  'exited',
-  'dead',
-  'removing',
-];
+/** Every state, so a state with no session reads 0 instead of vanishing from the scrape. */
+const STATES = containerStateSchema.options;
 
 /**
  * The agent's metrics on a registry of its own, so several agents in one process (the tests,

@@ -1,3 +1,4 @@
+import { containerStateSchema } from '@porthole/contracts';
 import type Docker from 'dockerode';
 import type {
   ContainerCreateSpec,
@@ -6,15 +7,7 @@ import type {
   ContainerStatsSample,
 } from './container-runtime.js';
 
-const STATES: ReadonlySet<string> = new Set<ContainerState>([
-  'created',
-  'running',
-  'paused',
-  'restarting',
-  'exited',
-  'dead',
-  'removing',
-]);
+const STATES: ReadonlySet<string> = new Set<ContainerState>(containerStateSchema.options);
 
 const RFB_PORT = '6901/tcp';
 
