@@ -31,7 +31,9 @@ beforeAll(async () => {
 
   const bytes = await readFile(good);
   const raw = gunzipSync(bytes);
-  const at = raw.indexOf('erin@example.com');
+  // A byte of a password hash: only the users table holds one (the audit log, dumped beside it,
+  // names erin too but never a hash), so the altered part is the users table's.
+  const at = raw.indexOf('$argon2id$');
   const altered = Buffer.from(raw);
   altered.write('E', at);
   const write = async (name: string, content: Buffer | string, error: RegExp) => {

@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import type { Db } from '../db/database.js';
 import type { AuditActorType } from '../db/schema.js';
 import type { AuditContext } from './audit-context.js';
-import { type AuditDiff, redact, redactDiff } from './audit-rules.js';
+import { type AuditDiff, redact, redactDiff, storable } from './audit-rules.js';
 
 /** What changed, as a service describes it; who and from where come with the AuditContext. */
 export interface AuditChange {
@@ -55,11 +55,11 @@ export class AuditRepo {
         ...(change.at ? { at: change.at } : {}),
         actor_type: ctx.actor.type,
         actor_id: ctx.actor.id,
-        actor_name: ctx.actor.name,
+        actor_name: storable(ctx.actor.name),
         address: ctx.address,
         action: change.action,
         resource_type: change.resourceType,
-        resource_id: change.resourceId,
+        resource_id: change.resourceId === null ? null : storable(change.resourceId),
         diff: JSON.stringify(redactDiff(change.diff ?? {})),
         details: JSON.stringify(redact(change.details ?? {})),
       })

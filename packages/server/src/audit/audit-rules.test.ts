@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { diff, isSecretField, REDACTED, redact, redactDiff, SECRET_FIELD_NAMES } from './audit-rules.js';
+import {
+  diff,
+  isSecretField,
+  REDACTED,
+  redact,
+  redactDiff,
+  SECRET_FIELD_NAMES,
+  storable,
+} from './audit-rules.js';
 
 const spellings = (name: string) => [
   name,
@@ -67,5 +75,17 @@ describe('redactDiff', () => {
       api_key_secret: { before: null, after: REDACTED },
       name: { before: 'a', after: { token: REDACTED } },
     });
+  });
+});
+
+describe('storable text', () => {
+  it('turns what Postgres refuses (NUL, lone surrogates) into U+FFFD and leaves the rest', () => {
+    expect(storable('ok ünïcødé 🙂')).toBe('ok ünïcødé 🙂');
+    expect(storable('a\u0000b')).toBe('a\uFFFDb');
+    expect(storable('\ud800')).toBe('\uFFFD');
+    expect(storable('x\udc00y')).toBe('x\uFFFDy');
+    expect(JSON.stringify(redact({ username: '\ud800', ['k\u0000']: 'v' }))).toBe(
+      JSON.stringify({ username: '\uFFFD', 'k\uFFFD': 'v' }),
+    );
   });
 });

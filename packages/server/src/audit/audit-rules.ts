@@ -38,14 +38,25 @@ export function isSecretField(name: string): boolean {
 }
 
 /** A copy of `value` with every secret field's value replaced by `[redacted]`, at any depth. */
+const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/**
+ * Text Postgres can hold: a NUL or a lone surrogate (a hostile user name, say) would make the
+ * audit insert fail, and with it the change or the answer it records. Each becomes U+FFFD.
+ */
+export function storable(text: string): string {
+  return text.replace(UNSTORABLE, '\uFFFD');
+}
+
 export function redact(value: unknown): unknown {
+  if (typeof value === 'string') return storable(value);
   // Hashes and keys travel as bytes; no byte string belongs in the log, whatever its name.
   if (Buffer.isBuffer(value) || value instanceof Uint8Array) return REDACTED;
   if (value instanceof Date) return value.toISOString();
   if (Array.isArray(value)) return value.map(redact);
   if (value !== null && typeof value === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = isSecretField(k) ? REDACTED : redact(v);
+    for (const [k, v] of Object.entries(value)) out[storable(k)] = isSecretField(k) ? REDACTED : redact(v);
     return out;
   }
   return value;
