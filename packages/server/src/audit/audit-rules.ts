@@ -37,17 +37,17 @@ export function isSecretField(name: string): boolean {
   return secretNames.has(n) || secretPattern.test(n);
 }
 
-/** A copy of `value` with every secret field's value replaced by `[redacted]`, at any depth. */
-const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
 /**
  * Text Postgres can hold: a NUL or a lone surrogate (a hostile user name, say) would make the
  * audit insert fail, and with it the change or the answer it records. Each becomes U+FFFD.
  */
 export function storable(text: string): string {
-  return text.replace(UNSTORABLE, '\uFFFD');
+  return text.replace(LONE_SURROGATE, '\uFFFD').replaceAll('\0', '\uFFFD');
 }
 
+/** A copy of `value` with every secret field's value replaced by `[redacted]`, at any depth. */
 export function redact(value: unknown): unknown {
   if (typeof value === 'string') return storable(value);
   // Hashes and keys travel as bytes; no byte string belongs in the log, whatever its name.
